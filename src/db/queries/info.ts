@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import { sql } from 'kysely';
+import type { CrmDatabase } from '../open.js';
+import { journalMode, sqliteVersion, userVersion } from '../sqlite.js';
+import { TABLES, type TableName } from '../types.js';
+
+export interface DatabaseFacts {
+  readonly path: string;
+  readonly bytes: number;
+  readonly schemaVersion: number;
+  readonly engine: string;
+  readonly journalMode: string;
+  readonly rows: ReadonlyArray<{ table: TableName; count: number }>;
+  readonly lastImport: { at: string; entity: string; file: string; inserted: number; updated: number; status: string } | null;
+  readonly lastBackup: { at: string; file: string; bytes: number; verified: boolean } | null;
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+export async function databaseFacts(cdb: CrmDatabase): Promise<DatabaseFacts> {
+  const { db } = cdb;
+  const rows: { table: TableName; count: number }[] = [];
+  for (const table of TABLES) {
+    const r = await db
+      .selectFrom(table)
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
+    rows.push({ table, count: Number(r.n) });
+  }
+  const imp = await db
+    .selectFrom('import_batches')
+    .select(['started_at', 'finished_at', 'entity', 'file_name', 'inserted', 'updated', 'status'])
+    .where('status', '!=', 'dry_run')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const bak = await db.selectFrom('backup_runs').select(['finished_at', 'file', 'bytes', 'verified']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return {
+    path: cdb.path,
+    bytes: fileSize(cdb.path) + fileSize(`${cdb.path}-wal`),
+    schemaVersion: userVersion(cdb.sqlite),
+    engine: `SQLite ${sqliteVersion(cdb.sqlite)}`,
+    journalMode: journalMode(cdb.sqlite),
+    rows,
+    lastImport: imp
+      ? { at: imp.finished_at ?? imp.started_at, entity: imp.entity, file: imp.file_name, inserted: imp.inserted, updated: imp.updated, status: imp.status }
+      : null,
+    lastBackup: bak ? { at: bak.finished_at, file: bak.file, bytes: bak.bytes, verified: bak.verified === 1 } : null,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Error classes and the one place where they become exit codes.
+ *
+ * Library code throws these; only the CLI entry turns them into a message on stderr and
+ * `process.exitCode`. Every message says what went wrong; `hint` says what to do about it.
+ */
+
+export const ExitCode = {
+  /** Success, including an empty result. */
+  OK: 0,
+  /** The operation failed (a general failure not covered below). */
+  FAILURE: 1,
+  /** Wrong command line: unknown command or flag, bad flag value. */
+  USAGE: 2,
+  /** Input data is invalid (a bad CSV row, an unresolved reference); nothing was written. */
+  INVALID_INPUT: 3,
+  /** No usable database: missing file, not a crm database, schema newer than this tool. */
+  NO_DATABASE: 4,
+  /** The database is busy or locked by another process; try again. */
+  BUSY: 5,
+  /** An integrity check failed: a corrupt database or backup, a checksum mismatch. */
+  INTEGRITY: 6,
+  /** Another run holds the lock (e.g. a second `crm backup` while one is running). */
+  LOCKED: 7,
+  /** Unexpected exception: a bug in crm. */
+  BUG: 70,
+  /** Interrupted by Ctrl-C or a declined confirmation. */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CrmError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.FAILURE;
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends CrmError {
+  override readonly exitCode = ExitCode.USAGE;
+}
+
+/** One problem with one input row; the import report lists all of them. */
+export interface InputProblem {
+  readonly file?: string;
+  readonly line?: number;
+  readonly field?: string;
+  readonly value?: string;
+  readonly reason: string;
+}
+
+export class InputError extends CrmError {
+  override readonly exitCode = ExitCode.INVALID_INPUT;
+  constructor(
+    message: string,
+    hint?: string,
+    readonly problems: readonly InputProblem[] = [],
+  ) {
+    super(message, hint);
+  }
+}
+
+export class DatabaseError extends CrmError {
+  override readonly exitCode = ExitCode.NO_DATABASE;
+}
+
+export class BusyError extends CrmError {
+  override readonly exitCode = ExitCode.BUSY;
+}
+
+export class IntegrityError extends CrmError {
+  override readonly exitCode = ExitCode.INTEGRITY;
+}
+
+export class LockedError extends CrmError {
+  override readonly exitCode = ExitCode.LOCKED;
+}
+
+export class InterruptedError extends CrmError {
+  override readonly exitCode = ExitCode.INTERRUPTED;
+}
+
+interface SqliteLikeError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/**
+ * Turns a driver error into a CrmError where we know what it means. Anything else is returned
+ * as it is and reported as a bug.
+ */
+export function classifyError(err: unknown): unknown {
+  if (err instanceof CrmError || typeof err !== 'object' || err === null) return err;
+  const { code, message } = err as SqliteLikeError;
+  const text = typeof message === 'string' ? message : String(err);
+  if (typeof code !== 'string') return err;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new BusyError(`the database is busy: ${text}`, 'another crm or sqlite3 process is writing to it; try again in a moment');
+  }
+  if (code === 'SQLITE_NOTADB') {
+    return new DatabaseError(`not a database: ${text}`, 'check the path given with --db or CRM_DB');
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) {
+    return new IntegrityError(`the database is corrupt: ${text}`, 'restore the latest verified backup: crm backup list, then crm restore FILE');
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new CrmError(`the disk is full: ${text}`, 'free some space and run the command again');
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_CANTOPEN') || code === 'EACCES' || code === 'EROFS') {
+    return new CrmError(`cannot write: ${text}`, 'check the permissions of the file and its directory');
+  }
+  if (code.startsWith('SQLITE_CONSTRAINT')) {
+    return new InputError(`a constraint of the data model was violated: ${text}`);
+  }
+  return err;
+}
