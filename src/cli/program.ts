@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 
-type Runner = (ctx: Context, ...args: unknown[]) => Promise<void>;
+type Runner = (ctx: Context, ...args: never[]) => Promise<void>;
 type Loader = () => Promise<{ run: Runner }>;
 
 function packageVersion(): string {
@@ -20,7 +20,7 @@ function lazy(load: Loader) {
     const { createContext } = await import('./context.js');
     const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), process);
     const { run } = await load();
-    await run(ctx, ...args.slice(0, -1));
+    await run(ctx, ...(args.slice(0, -1) as never[]));
   };
 }
 
@@ -60,6 +60,41 @@ export function buildProgram(): Command {
     .description('show the database: path, size, schema version, rows per table, last import and backup')
     .addHelpText('after', examples('crm info', 'crm info --db sales.db --format json'))
     .action(lazy(() => import('./commands/info.js')));
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command('import')
+    .description('import clients, contacts, staff, deals… from CSV, JSON or NDJSON: validated, atomic, idempotent')
+    .argument('<entity>', 'what the file holds (crm import fields lists them), or "fields" / "log"')
+    .argument('[file]', 'the file, or - for stdin')
+    .option('--source <name>', 'the system the ids come from: rows upsert by (source, external_id)', 'main')
+    .option('--map <header=field>', "read a column into a field; 'Header=-' ignores it (repeatable)", collect)
+    .option('--mapping <file>', 'a mapping file for a recurring source: JSON {"Header": "field"} or lines Header=field')
+    .option('--no-header', 'the file has no header row: give the order with --columns')
+    .option('--columns <fields>', 'with --no-header: the fields in column order, e.g. name,inn,phone (- skips one)')
+    .option('--encoding <name>', 'utf-8, cp1251, koi8-r, utf-16le (default: detected)')
+    .option('--input-format <format>', 'csv, json or ndjson (default: from the extension or the content)')
+    .option('--ignore-unknown', 'skip columns that name no field instead of stopping')
+    .option('--skip-invalid', 'import the valid rows and skip the invalid ones (listed on stderr and in --rejects)')
+    .option('--rejects <file>', 'write the invalid rows, with line and reason, to this CSV file')
+    .option('--dry-run', 'validate and report what would be inserted and updated; write nothing')
+    .option('--again', 'import a file whose content was imported before')
+    .option('--country <code>', 'country for phone numbers without a country code', process.env.CRM_COUNTRY ?? 'RU')
+    .addHelpText(
+      'after',
+      '\nThe input --delimiter is sniffed (, ; tab |) and can be given with the global --delimiter.\n' +
+        'Empty cells never overwrite what the base holds. One transaction per file: any invalid row\n' +
+        'rejects the whole file (exit 3) unless --skip-invalid.\n' +
+        examples(
+          'crm import fields clients',
+          'crm import clients clients.csv',
+          "crm import contacts export.csv --encoding cp1251 --delimiter ';' --map 'Контрагент=client'",
+          'crm import deals deals.csv --dry-run --rejects bad-deals.csv',
+          'cat activities.ndjson | crm import activities - --source 1c',
+          'crm import log',
+        ),
+    )
+    .action(lazy(() => import('./commands/import.js')));
 
   return program;
 }

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
+import { fold } from '../util/normalize.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
 
@@ -12,7 +13,12 @@ export type SqliteHandle = BetterSqlite3.Database;
 export const APPLICATION_ID = 0x43524d31;
 export const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Pragmas and SQL functions every connection gets. crm_fold(x) is fold() of src/util/normalize:
+ * SQLite's own lower() knows only ASCII, and names here are Cyrillic.
+ */
 export function applyConnectionPragmas(sqlite: SqliteHandle, readonly: boolean): void {
+  sqlite.function('crm_fold', { deterministic: true }, (v: unknown) => (v === null ? null : fold(String(v))));
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   if (!readonly) {

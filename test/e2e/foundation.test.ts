@@ -199,7 +199,7 @@ describe('usage errors and help', () => {
     for (const name of names.filter((n) => n !== 'help')) {
       const r = crm([name, '--help']);
       expect(r.status, name).toBe(0);
-      expect(r.stdout, name).toMatch(/Examples:\n  \$ crm /);
+      expect(r.stdout, name).toMatch(/Examples:\n {2}\$ crm /);
     }
   });
 

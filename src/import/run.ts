@@ -1,0 +1,268 @@
+/**
+ * One file into one entity: read, validate every row, write in one transaction. By default any
+ * bad row rolls the whole file back and every problem is reported; --skip-invalid keeps the good
+ * rows; --dry-run rolls back whatever happened and reports what would have.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CrmDatabase } from '../db/open.js';
+import { RefResolver, SqliteUpserter, findBatchByHash, type Value } from '../db/sqlite-import.js';
+import { InputError, type InputProblem } from '../errors.js';
+import { csvField } from '../render/csv.js';
+import { localDateTime } from '../util/dates.js';
+import { convert } from './convert.js';
+import type { EntitySpec } from './entities.js';
+import type { UserMap } from './headers.js';
+import { ByteSource, decode, detectEncoding, detectFormat, sniffBinary, sniffDelimiter, type Encoding, type InputFormat } from './input.js';
+import { openRecords, type RawRecord } from './records.js';
+
+export interface ImportOptions {
+  readonly spec: EntitySpec;
+  readonly file: string;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly source: string;
+  readonly encoding?: Encoding;
+  readonly delimiter?: string;
+  readonly format?: InputFormat;
+  readonly header: boolean;
+  readonly positional?: readonly string[];
+  readonly userMap?: UserMap;
+  readonly ignoreUnknown: boolean;
+  readonly skipInvalid: boolean;
+  readonly dryRun: boolean;
+  readonly again: boolean;
+  readonly rejectsFile?: string;
+  readonly defaultCountry: string;
+  readonly user: string;
+  readonly now: Date;
+  readonly onProgress?: (p: { bytes: number; total: number | null; rows: number }) => void;
+}
+
+export interface ImportSummary {
+  readonly file: string;
+  readonly entity: string;
+  readonly encoding: Encoding;
+  readonly format: InputFormat;
+  readonly delimiter: string;
+  readonly sha256: string;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly rejected: number;
+  readonly seconds: number;
+  readonly dryRun: boolean;
+  /** set when the same content was imported before and --again was not given */
+  readonly skippedAs?: { id: number; finished_at: string; file_name: string };
+  readonly problems: readonly InputProblem[];
+  readonly batchId?: number;
+}
+
+/** Problems kept in memory for the message; all of them go to --rejects. */
+const KEEP_PROBLEMS = 1000;
+
+/** Cross-field rules, with messages that say how to fix the row. */
+function crossCheck(spec: EntitySpec, row: Record<string, Value>): { field: string; reason: string }[] {
+  const out: { field: string; reason: string }[] = [];
+  switch (spec.name) {
+    case 'deals':
+      if ((row.stage === 'won' || row.stage === 'lost') && !row.closed_on) out.push({ field: 'closed_on', reason: `a ${row.stage} deal needs closed_on` });
+      if (row.closed_on && row.opened_on && String(row.closed_on) < String(row.opened_on)) out.push({ field: 'closed_on', reason: 'closed before it was opened' });
+      break;
+    case 'plan_tasks':
+      if ((row.status === 'done' || row.status === 'failed') && !row.completed_on) out.push({ field: 'completed_on', reason: `a ${row.status} task needs completed_on` });
+      break;
+    case 'clients':
+      if (row.status === 'lost' && !row.lost_date) out.push({ field: 'lost_date', reason: 'a lost client needs lost_date' });
+      break;
+    case 'promotions':
+      if (row.ends_on && row.starts_on && String(row.ends_on) < String(row.starts_on)) out.push({ field: 'ends_on', reason: 'ends before it starts' });
+      break;
+    case 'responses':
+      if (!row.client_id && !row.raw_company && !row.raw_name && !row.raw_phone && !row.raw_email) {
+        out.push({ field: 'client', reason: 'a response needs a client, or at least one of raw_company, raw_name, raw_phone, raw_email' });
+      }
+      break;
+  }
+  return out;
+}
+
+/** Rejected rows as CSV: the original columns, then the line and what is wrong. */
+class RejectsWriter {
+  private fd: number;
+  constructor(
+    file: string,
+    headers: readonly string[],
+  ) {
+    this.fd = fs.openSync(file, 'w', 0o600);
+    this.line([...headers, 'crm_line', 'crm_errors']);
+  }
+  private line(fields: readonly string[]): void {
+    fs.writeSync(this.fd, fields.map((f) => csvField(f, ',')).join(',') + '\r\n');
+  }
+  write(rec: RawRecord, problems: readonly InputProblem[]): void {
+    this.line([...rec.raw, String(rec.line), problems.map((p) => (p.field ? `${p.field}: ${p.reason}` : p.reason)).join('; ')]);
+  }
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise<ImportSummary> {
+  const started = process.hrtime.bigint();
+  const { spec } = opts;
+  const name = opts.file === '-' ? 'stdin' : opts.file;
+  const displayName = opts.file === '-' ? 'stdin' : path.basename(opts.file);
+  const src = await ByteSource.open(opts.file, opts.stdin);
+  if (src.sample.length === 0) throw new InputError(`${name} is empty`, 'a file needs a header row and at least one data row');
+  sniffBinary(src.sample, name);
+  const complete = src.size !== null && src.sample.length >= src.size;
+  const detected = detectEncoding(src.sample, complete);
+  const encoding = opts.encoding ?? detected.encoding;
+  const bom = opts.encoding && opts.encoding !== detected.encoding ? 0 : detected.bom;
+  const sampleText = new TextDecoder(encoding).decode(src.sample.subarray(bom));
+  const format = opts.format ?? detectFormat(name, sampleText);
+  const delimiter = opts.delimiter ?? sniffDelimiter(sampleText);
+  const problems: InputProblem[] = [];
+  let inserted = 0;
+  let updated = 0;
+  let unchanged = 0;
+  let rejected = 0;
+  let rows = 0;
+  let lastProgress = 0;
+
+  // the same content imported before: say so and stop, unless --again
+  let sha256: string | undefined;
+  if (opts.file !== '-' && !opts.again) {
+    const h = (await import('node:crypto')).createHash('sha256');
+    for await (const chunk of fs.createReadStream(opts.file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+    sha256 = h.digest('hex');
+    const known = findBatchByHash(cdb.sqlite, spec.name, sha256);
+    if (known) return summary({ skippedAs: known });
+  }
+
+  const { headers, records } = await openRecords(spec, decode(src.chunks(), encoding, bom, name), {
+    name,
+    format,
+    delimiter,
+    header: opts.header,
+    positional: opts.positional,
+    userMap: opts.userMap,
+    ignoreUnknown: opts.ignoreUnknown,
+  });
+
+  const nowText = localDateTime(opts.now);
+  const resolver = new RefResolver(cdb.sqlite, opts.source);
+  const upserter = new SqliteUpserter(cdb.sqlite, spec, resolver, opts.source, opts.user, nowText);
+  const rejects = opts.rejectsFile ? new RejectsWriter(opts.rejectsFile, headers) : undefined;
+
+  const sqlite = cdb.sqlite;
+  sqlite.exec('BEGIN IMMEDIATE');
+  let open = true;
+  try {
+    for await (const rec of records) {
+      rows++;
+      const rowProblems: InputProblem[] = [...rec.problems];
+      const row: Record<string, Value> = {};
+      const problem = (field: string, value: string | undefined, reason: string) => rowProblems.push({ file: displayName, line: rec.line, field, value, reason });
+      for (const [field, raw] of rec.values) {
+        const c = convert(field.type, raw, { defaultCountry: opts.defaultCountry });
+        if (!c.ok) {
+          problem(field.name, raw, c.reason);
+          continue;
+        }
+        if (c.value !== null && field.type.kind === 'ref') {
+          const r = resolver.resolve(field.type.target, String(c.value));
+          if (!r.ok) problem(field.name, raw, r.reason);
+          else row[field.column] = r.id;
+        } else row[field.column] = c.value;
+      }
+      for (const f of spec.fields) {
+        if (f.required && (row[f.column] === null || row[f.column] === undefined) && !rowProblems.some((p) => p.field === f.name)) {
+          problem(f.name, undefined, 'required, but empty');
+        }
+      }
+      if (rowProblems.length === 0) {
+        for (const c of crossCheck(spec, row)) problem(c.field, undefined, c.reason);
+      }
+      if (rowProblems.length === 0) {
+        try {
+          const outcome = upserter.upsert(row);
+          if (outcome.kind === 'inserted') inserted++;
+          else if (outcome.kind === 'updated') updated++;
+          else if (outcome.kind === 'unchanged') unchanged++;
+          else problem(spec.keys[0]?.find((c) => c !== 'source')?.replace(/^~/, '') ?? '', undefined, outcome.reason);
+        } catch (err) {
+          const code = (err as { code?: string }).code ?? '';
+          if (!code.startsWith('SQLITE_CONSTRAINT')) throw err;
+          problem('', undefined, `rejected by the data model: ${(err as Error).message}`);
+        }
+      }
+      if (rowProblems.length) {
+        rejected++;
+        // problems have the file's base name; the summary names the path
+        for (const p of rowProblems) if (problems.length < KEEP_PROBLEMS) problems.push(p);
+        rejects?.write(rec, rowProblems);
+      }
+      if (opts.onProgress && (rows & 0x3fff) === 0) {
+        const t = Date.now();
+        if (t - lastProgress > 200) {
+          lastProgress = t;
+          opts.onProgress({ bytes: src.bytesRead, total: src.size, rows });
+        }
+      }
+    }
+    sha256 ??= src.hash.digest('hex');
+    if (opts.file === '-' && !opts.again) {
+      const known = findBatchByHash(sqlite, spec.name, sha256);
+      if (known) {
+        sqlite.exec('ROLLBACK');
+        open = false;
+        return summary({ skippedAs: known });
+      }
+    }
+    if (rejected > 0 && !opts.skipInvalid) {
+      sqlite.exec('ROLLBACK');
+      open = false;
+      throw new InputError(
+        `${name}: ${rejected} of ${rows} rows are invalid; nothing was imported`,
+        `fix them and import the file again${opts.rejectsFile ? ` (they are listed in ${opts.rejectsFile})` : ', or write them to a file with --rejects FILE'}; --skip-invalid imports the valid rows only`,
+        problems,
+      );
+    }
+    if (opts.dryRun) {
+      sqlite.exec('ROLLBACK');
+      open = false;
+      return summary({});
+    }
+    const batch = sqlite
+      .prepare(
+        'INSERT INTO import_batches (entity, file_name, sha256, started_at, finished_at, status, inserted, updated, unchanged, rejected, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(spec.name, opts.file === '-' ? '-' : path.resolve(opts.file), sha256, nowText, localDateTime(new Date()), rejected ? 'partial' : 'ok', inserted, updated, unchanged, rejected, opts.user);
+    sqlite.exec('COMMIT');
+    open = false;
+    return summary({ batchId: Number(batch.lastInsertRowid) });
+  } finally {
+    if (open) sqlite.exec('ROLLBACK');
+    rejects?.close();
+  }
+
+  function summary(extra: Partial<ImportSummary>): ImportSummary {
+    return {
+      file: name,
+      entity: spec.name,
+      encoding,
+      format,
+      delimiter,
+      sha256: sha256 ?? '',
+      inserted,
+      updated,
+      unchanged,
+      rejected,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      dryRun: opts.dryRun,
+      problems,
+      ...extra,
+    };
+  }
+}
