@@ -14,7 +14,7 @@ for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: t
 const env = { ...process.env, CRM_DB: db, CRM_USER: 'demo' };
 function crm(title, ...args) {
   process.stdout.write(`\n\x1b[1m$ crm ${args.join(' ')}\x1b[0m${title ? `   # ${title}` : ''}\n`);
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/crm.js'), ...args], { env, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/crm.js'), ...args], { env, stdio: 'inherit', cwd: root });
   if (r.status !== 0) {
     console.error(`demo: "crm ${args.join(' ')}" exited ${r.status}`);
     process.exit(r.status ?? 1);
@@ -22,5 +22,10 @@ function crm(title, ...args) {
 }
 
 crm('create the database', 'init');
-crm('what is in it', 'info', '--format', 'table');
+// parents before the rows that refer to them
+const ENTITIES = ['staff', 'clients', 'contacts', 'account_team', 'products', 'promotions', 'responses', 'deals', 'plan_tasks', 'activities', 'goals', 'assessments'];
+for (const entity of ENTITIES) crm(`load ${entity}`, 'import', entity, path.join('fixtures', `${entity}.csv`));
+crm('the same file again is recognised and skipped', 'import', 'clients', path.join('fixtures', 'clients.csv'));
+crm('every import, newest first', 'import', 'log', '--format', 'table');
+crm('what is in the base', 'info', '--format', 'table');
 console.log(`\nThe demo database is ${path.relative(process.cwd(), db)}; try: CRM_DB=${path.relative(process.cwd(), db)} node bin/crm.js --help`);
