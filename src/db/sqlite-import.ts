@@ -149,9 +149,12 @@ export class SqliteUpserter {
     private readonly now: string,
   ) {
     this.byId = sqlite.prepare(`SELECT * FROM ${spec.table} WHERE id = ?`);
+    // no row of this source yet: a new external id needs no look-up, only a check against this file
+    this.freshSource = spec.external && sqlite.prepare(`SELECT 1 FROM ${spec.table} WHERE source = ? LIMIT 1`).get(source) === undefined;
     this.foldedKeyColumns = new Set(spec.keys.flat().filter((c) => c.startsWith('~')).map((c) => c.slice(1)));
   }
   private readonly foldedKeyColumns: Set<string>;
+  private readonly freshSource: boolean;
 
   private stmt(key: string, sql: () => string): BetterSqlite3.Statement {
     let s = this.statements.get(key);
@@ -200,27 +203,44 @@ export class SqliteUpserter {
   }
 
   upsert(row: Readonly<Record<string, Value>>): UpsertOutcome {
+    if (this.freshSource && row.external_id !== null && row.external_id !== undefined) {
+      // nothing of this source existed before this file: insert, and only if this file already
+      // had the external id (the unique index says so) fall back to finding and updating it
+      try {
+        return this.insert(row);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+      }
+    }
     const found = this.find(row);
     const t = this.spec.table;
     if (found && found.length > 1) {
       return { kind: 'ambiguous', reason: `matches ${found.length} existing ${t} (ids ${found.slice(0, 5).join(', ')}): give an external_id to tell them apart` };
     }
-    const present = Object.keys(row).filter((c) => row[c] !== null && row[c] !== undefined);
-    if (!found || found.length === 0) {
-      const cols = [...present];
-      const values: Value[] = present.map((c) => row[c]!);
-      if (this.spec.external && !cols.includes('source')) {
-        cols.push('source');
-        values.push(this.source);
-      }
-      cols.push('created_by');
-      values.push(this.user);
-      const s = this.stmt(`ins:${cols.join(',')}`, () => `INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-      const id = Number(s.run(...values).lastInsertRowid);
-      if (this.spec.refTarget) this.resolver.remember(this.spec.refTarget, id, row);
-      return { kind: 'inserted', id };
+    if (!found || found.length === 0) return this.insert(row);
+    return this.update(found[0]!, row);
+  }
+
+  private insert(row: Readonly<Record<string, Value>>): UpsertOutcome {
+    const t = this.spec.table;
+    const cols = Object.keys(row).filter((c) => row[c] !== null && row[c] !== undefined);
+    const values: Value[] = cols.map((c) => row[c]!);
+    if (this.spec.external && !cols.includes('source')) {
+      cols.push('source');
+      values.push(this.source);
     }
-    const id = found[0]!;
+    // stamped here: SQLite's 'localtime' default re-reads the time zone for every row
+    cols.push('created_by', 'created_at');
+    values.push(this.user, this.now);
+    const s = this.stmt(`ins:${cols.join(',')}`, () => `INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const id = Number(s.run(...values).lastInsertRowid);
+    if (this.spec.refTarget) this.resolver.remember(this.spec.refTarget, id, row);
+    return { kind: 'inserted', id };
+  }
+
+  private update(id: number, row: Readonly<Record<string, Value>>): UpsertOutcome {
+    const t = this.spec.table;
+    const present = Object.keys(row).filter((c) => row[c] !== null && row[c] !== undefined);
     const existing = this.byId.get(id) as Record<string, Value>;
     // a name found by its folded form keeps the spelling the base has
     const changed = present.filter((c) => c !== 'source' && existing[c] !== row[c] && !(this.foldedKeyColumns.has(c) && fold(String(existing[c] ?? '')) === fold(String(row[c]))));

@@ -4,7 +4,9 @@
  * backend is an addition, not a rewrite.
  */
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
+import { BusyError } from '../errors.js';
 import { fold } from '../util/normalize.js';
 
 export type SqliteHandle = BetterSqlite3.Database;
@@ -72,4 +74,165 @@ export function vacuumInto(sqlite: SqliteHandle, target: string): void {
     fs.rmSync(target, { force: true });
     throw err;
   }
+}
+
+export type IntegrityLevel = 'full' | 'quick';
+
+/**
+ * PRAGMA integrity_check ('full': pages, b-trees, constraints and every index entry against its
+ * row) or quick_check ('quick': the same without the index cross-check — much faster on big
+ * indexes). [] when sound. Unlike integrityCheck() it ignores foreign keys: those are data, not damage.
+ */
+export function fileIntegrity(sqlite: SqliteHandle, level: IntegrityLevel, maxProblems = 20): string[] {
+  const pragma = level === 'full' ? 'integrity_check' : 'quick_check';
+  const rows = sqlite.pragma(`${pragma}(${maxProblems})`) as Record<string, string>[];
+  return rows.map((r) => r[pragma] ?? '').filter((m) => m !== 'ok');
+}
+
+export interface FileInspection {
+  /** what fileIntegrity() found, or why the file could not be read; [] when sound */
+  readonly problems: readonly string[];
+  readonly applicationId: number | null;
+  readonly userVersion: number | null;
+  readonly sqliteVersion: string;
+  /** rows per table (only when there are no problems) */
+  readonly rows: Readonly<Record<string, number>>;
+}
+
+/**
+ * Checks a database file and counts the rows of every table. Opens it read-only, so not one
+ * byte of it changes (its checksum stays valid). Damage is returned as problems, not thrown;
+ * only a missing or unreadable file throws. The file must use a rollback journal (see
+ * useRollbackJournal), or a read-only open would create -wal and -shm files beside it.
+ */
+export function inspectDatabaseFile(file: string, level: IntegrityLevel): FileInspection {
+  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  let appId: number | null = null;
+  let version: number | null = null;
+  const problems: string[] = [];
+  const rows: Record<string, number> = {};
+  try {
+    // a bigger page cache makes the index cross-check of a large file about 15% faster
+    sqlite.pragma('cache_size = -65536');
+    appId = applicationId(sqlite);
+    version = userVersion(sqlite);
+    problems.push(...fileIntegrity(sqlite, level));
+    if (problems.length === 0) {
+      for (const t of listTables(sqlite)) {
+        rows[t] = (sqlite.prepare(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`).get() as { n: number }).n;
+      }
+    }
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  } finally {
+    sqlite.close();
+  }
+  return { problems, applicationId: appId, userVersion: version, sqliteVersion: sqliteVersionOf(), rows };
+}
+
+let libraryVersion: string | undefined;
+function sqliteVersionOf(): string {
+  if (libraryVersion === undefined) {
+    const mem = new Database(':memory:');
+    libraryVersion = sqliteVersion(mem);
+    mem.close();
+  }
+  return libraryVersion;
+}
+
+/** What a closed database file's header says (bytes 18 and 19): 'wal', 'rollback', or null when too short to say. */
+export function headerJournal(file: string): 'wal' | 'rollback' | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    if (fs.readSync(fd, b, 0, 2, 18) !== 2) return null;
+    return b[0] === 2 || b[1] === 2 ? 'wal' : 'rollback';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Makes a closed database file that says "WAL" in its header use a rollback journal, so it can
+ * be checked read-only without -wal and -shm files appearing beside it. For private copies
+ * only (it writes the header); files that already use a rollback journal are not opened.
+ */
+export function useRollbackJournal(file: string): void {
+  if (headerJournal(file) !== 'wal') return;
+  const sqlite = new Database(file, { fileMustExist: true });
+  try {
+    sqlite.pragma('journal_mode = DELETE');
+  } finally {
+    sqlite.close();
+  }
+}
+
+export interface SoleAccess {
+  /** Ends the exclusive lock (closes the connection). */
+  release(): void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/**
+ * Waits up to `timeoutMs` until no other connection has the database open, then holds it alone:
+ * the WAL is folded into the main file and deleted, the header switched to a rollback journal,
+ * and an exclusive lock held until release(), so nobody can read or write the file meanwhile.
+ * This is what makes it safe to replace the file by a rename (a stale -wal beside a new file
+ * would be replayed into it). The journal is kept in memory so that closing deletes no
+ * `-journal` file by name — after a rename that name may belong to the new file. A leftover
+ * -shm is harmless (the next WAL opener rebuilds it) and may be deleted while this is held.
+ * Throws BusyError when other connections stay open; errors on a damaged file pass through.
+ */
+export async function takeSoleAccess(file: string, timeoutMs: number): Promise<SoleAccess> {
+  // timeout 0: the loop below waits, so the event loop keeps running in between
+  const sqlite = new Database(file, { fileMustExist: true, timeout: 0 });
+  try {
+    // WAL readers hold a shared lock on the file for as long as they are open, so the
+    // exclusive lock below succeeds only when this is the only connection.
+    sqlite.pragma('locking_mode = EXCLUSIVE');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const mode = sqlite.pragma('journal_mode = MEMORY', { simple: true });
+        if (mode !== 'memory') throw Object.assign(new Error(`journal mode stays ${String(mode)}`), { code: 'SQLITE_BUSY' });
+        break;
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+        if (Date.now() >= deadline) {
+          throw new BusyError(`${file} is open in another process`, 'close the other crm or sqlite3 sessions that use it, then try again');
+        }
+        await sleep(100);
+      }
+    }
+    return { release: () => sqlite.close() };
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+}
+
+/** A bigger page cache for one long write (a large import): index pages stay in memory. */
+export function tuneForBulkWrite(sqlite: SqliteHandle): void {
+  sqlite.pragma('cache_size = -65536'); // 64 MiB
+}
+
+/**
+ * Drops a table's plain (non-unique) indexes and returns a function that creates them again.
+ * For a bulk load inside one transaction: building an index once after the load is several
+ * times faster than updating it row by row, and a rollback brings the indexes back anyway.
+ */
+export function dropSecondaryIndexes(sqlite: SqliteHandle, table: string): () => void {
+  const indexes = sqlite
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'")
+    .all(table) as { name: string; sql: string }[];
+  for (const i of indexes) sqlite.exec(`DROP INDEX "${i.name.replaceAll('"', '""')}"`);
+  return () => {
+    for (const i of indexes) sqlite.exec(i.sql);
+  };
 }

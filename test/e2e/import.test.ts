@@ -191,6 +191,11 @@ describe('crm import: bad input gets a clear error and leaves the database uncha
     expect(err).toContain('line 5, field closed_on: a won deal needs closed_on');
   });
 
+  it('line numbers count empty lines and line breaks inside quotes', () => {
+    const err = rejected('clients', 'l.csv', 'name,client_type,notes\r\n\r\nА,retail,"две\r\nстроки"\r\n\nБ,retail,"три\nстроки\nздесь"\nВ,,\n');
+    expect(err).toContain('line 9, field client_type: required, but empty');
+  });
+
   it('ragged rows', () => {
     expect(rejected('clients', 'r.csv', 'name,client_type,city\nА,retail\nБ,retail,Москва,лишнее\n')).toMatch(/line 2: 2 fields where the header has 3[\s\S]*line 3: 4 fields/);
   });
