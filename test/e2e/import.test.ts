@@ -101,6 +101,24 @@ describe('crm import: what goes in', () => {
   });
 });
 
+describe('crm import: progress', () => {
+  it('a progress bar on a terminal for a large file; nothing when piped or with --quiet', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const rows = ['code,name'];
+    for (let i = 0; i < 60_000; i++) rows.push(`P${i},Товар номер ${i} для проверки`);
+    const big = file('products.csv', rows.join('\n') + '\n');
+    const onTerminal = (extra: string) =>
+      spawnSync('script', ['-qec', `${process.execPath} ${BIN} import products '${big}' --db '${db}' --again ${extra}`, '/dev/null'], { encoding: 'utf8' }).stdout;
+    const tty = onTerminal('');
+    expect(tty).toMatch(/products\.csv █*░* +\d+%/);
+    expect(tty).toContain('60000 inserted');
+    expect(onTerminal('--quiet')).not.toMatch(/%/);
+    const piped = imp('products', big, '--again');
+    expect(piped.stderr).not.toContain('%');
+    expect(piped.stderr).toContain('60000 unchanged');
+  });
+});
+
 describe('crm import: idempotence and the log', () => {
   it('the same file twice is skipped; --again changes nothing; an overlapping export updates without duplicates', () => {
     const f = file('clients.csv', CLIENTS);

@@ -69,7 +69,7 @@ function progressPrinter(ctx: Context, file: string) {
   const stderr = ctx.streams.stderr;
   if (ctx.quiet || !stderr.isTTY || file === '-') return { update: undefined, done: () => {} };
   const size = fs.statSync(file).size;
-  if (size < 4 * 1024 * 1024) return { update: undefined, done: () => {} };
+  if (size < 1024 * 1024) return { update: undefined, done: () => {} };
   let drawn = false;
   const mb = (b: number) => (b / 1048576).toFixed(1);
   return {
