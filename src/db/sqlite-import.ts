@@ -10,7 +10,7 @@ import type { SqliteHandle } from './sqlite.js';
 import type { TableName } from './types.js';
 
 export type Value = string | number | null;
-export type Resolved = { ok: true; id: number } | { ok: false; reason: string };
+export type Resolved = { ok: true; id: number; byExternal?: boolean } | { ok: false; reason: string };
 
 const REF_TABLE: Record<RefTarget, TableName> = {
   client: 'clients',
@@ -23,107 +23,144 @@ const REF_TABLE: Record<RefTarget, TableName> = {
   deal: 'deals',
 };
 
-interface RefMaps {
-  readonly ext: Map<string, number>;
-  readonly byKey: Map<string, number[]>[];
-}
-
-function push(map: Map<string, number[]>, key: string | null | undefined, id: number): void {
-  if (key === null || key === undefined || key === '') return;
+function push(map: Map<string, number[]>, key: string, id: number): void {
   const list = map.get(key);
   if (!list) map.set(key, [id]);
   else if (!list.includes(id)) list.push(id);
 }
 
+/** How a target is found besides its external id: [label, column, how it is compared]. */
+type KeyKind = 'exact' | 'lower' | 'folded';
+const KEYS: Record<RefTarget, readonly (readonly [string, string, KeyKind])[]> = {
+  client: [['INN', 'inn', 'exact'], ['name', 'name', 'folded']],
+  staff: [['e-mail', 'email', 'lower'], ['name', 'name', 'folded']],
+  product: [['code', 'code', 'folded'], ['name', 'name', 'folded']],
+  promotion: [['code', 'code', 'folded'], ['name', 'name', 'folded']],
+  contact: [['e-mail', 'email', 'lower']],
+  response: [],
+  plan_task: [],
+  deal: [],
+};
+
+/** Look-ups remembered per target before the cache starts over (bounds memory on big files). */
+const CACHE_LIMIT = 5_000;
+
 /**
  * Finds rows by the keys people have in spreadsheets: external id, INN, e-mail, code or exact
  * name (ignoring case, ё/е and extra spaces). Ambiguous or missing is an error, never NULL.
+ * External ids, INNs and e-mails are looked up through their indexes (rows this import wrote
+ * are visible too); folded names and codes, which SQLite cannot index, are held in memory.
  */
 export class RefResolver {
-  private readonly maps = new Map<RefTarget, RefMaps>();
+  private readonly folded = new Map<RefTarget, Map<string, Map<string, number[]>>>();
+  private readonly cache = new Map<RefTarget, Map<string, Resolved>>();
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
   constructor(
     private readonly sqlite: SqliteHandle,
     private readonly source: string,
   ) {}
 
-  /** The other keys each target is found by, as [label, column, folded?] */
-  private static readonly KEYS: Record<RefTarget, readonly [string, string, boolean][]> = {
-    client: [['INN', 'inn', false], ['name', 'name', true]],
-    staff: [['e-mail', 'email', true], ['name', 'name', true]],
-    product: [['code', 'code', true], ['name', 'name', true]],
-    promotion: [['code', 'code', true], ['name', 'name', true]],
-    contact: [['e-mail', 'email', true]],
-    response: [],
-    plan_task: [],
-    deal: [],
-  };
-
-  private load(target: RefTarget): RefMaps {
-    let m = this.maps.get(target);
-    if (m) return m;
-    const table = REF_TABLE[target];
-    const keys = RefResolver.KEYS[target];
-    const hasExt = !['products', 'promotions'].includes(table);
-    const merged = table === 'clients' || table === 'contacts';
-    const cols = ['id', ...(hasExt ? ['source', 'external_id'] : []), ...(merged ? ['merged_into_id'] : []), ...keys.map((k) => k[1])];
-    m = { ext: new Map(), byKey: keys.map(() => new Map()) };
-    const rows = this.sqlite.prepare(`SELECT ${cols.join(', ')} FROM ${table}`).iterate() as Iterable<Record<string, Value>>;
-    const mergedInto = new Map<number, number>();
-    for (const r of rows) {
-      const id = r.id as number;
-      if (merged && r.merged_into_id !== null) mergedInto.set(id, r.merged_into_id as number);
-      if (hasExt && r.external_id !== null && r.source === this.source) m.ext.set(String(r.external_id), id);
-      if (merged && r.merged_into_id !== null) continue;
-      keys.forEach(([, col, folded], i) => push(m!.byKey[i]!, r[col] === null ? null : folded ? fold(String(r[col])) : String(r[col]), id));
+  private stmt(sql: string): BetterSqlite3.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.sqlite.prepare(sql);
+      this.statements.set(sql, s);
     }
-    // an external id of a merged record leads to the record it was merged into
-    for (const [ext, id] of m.ext) {
-      let to = id;
-      for (let hops = 0; mergedInto.has(to) && hops < 100; hops++) to = mergedInto.get(to)!;
-      m.ext.set(ext, to);
-    }
-    this.maps.set(target, m);
-    return m;
+    return s;
   }
 
-  resolve(target: RefTarget, text: string): Resolved {
-    const m = this.load(target);
+  private static hasExternal(table: TableName): boolean {
+    return table !== 'products' && table !== 'promotions';
+  }
+
+  private static mergeable(table: TableName): boolean {
+    return table === 'clients' || table === 'contacts';
+  }
+
+  /** The in-memory maps of folded keys of one target, loaded on first use. */
+  private foldedMaps(target: RefTarget): Map<string, Map<string, number[]>> {
+    let maps = this.folded.get(target);
+    if (maps) return maps;
+    maps = new Map();
+    const table = REF_TABLE[target];
+    const cols = KEYS[target].filter((k) => k[2] === 'folded').map((k) => k[1]);
+    for (const c of cols) maps.set(c, new Map());
+    if (cols.length) {
+      const where = RefResolver.mergeable(table) ? ' WHERE merged_into_id IS NULL' : '';
+      for (const r of this.sqlite.prepare(`SELECT id, ${cols.join(', ')} FROM ${table}${where}`).iterate() as Iterable<Record<string, Value>>) {
+        for (const c of cols) if (r[c] !== null) push(maps.get(c)!, fold(String(r[c])), r.id as number);
+      }
+    }
+    this.folded.set(target, maps);
+    return maps;
+  }
+
+  /** Follows merged_into_id to the record a merged one now lives in. */
+  private survivor(table: TableName, id: number): number {
+    if (!RefResolver.mergeable(table)) return id;
+    let current = id;
+    for (let hops = 0; hops < 100; hops++) {
+      const r = this.stmt(`SELECT merged_into_id AS m FROM ${table} WHERE id = ?`).get(current) as { m: number | null } | undefined;
+      if (!r || r.m === null) return current;
+      current = r.m;
+    }
+    return current;
+  }
+
+  private lookUp(target: RefTarget, text: string): Resolved {
+    const table = REF_TABLE[target];
     const t = text.trim().replace(/\s+/g, ' ');
-    const byExt = m.ext.get(t);
-    if (byExt !== undefined) return { ok: true, id: byExt };
-    const keys = RefResolver.KEYS[target];
-    for (let i = 0; i < keys.length; i++) {
-      const [label, , folded] = keys[i]!;
-      const key = folded ? fold(t) : t.replace(/\s/g, '');
-      const ids = m.byKey[i]!.get(key);
-      if (!ids || ids.length === 0) continue;
+    if (RefResolver.hasExternal(table)) {
+      const r = this.stmt(`SELECT id FROM ${table} WHERE source = ? AND external_id = ?`).get(this.source, t) as { id: number } | undefined;
+      if (r) return { ok: true, id: this.survivor(table, r.id), byExternal: true };
+    }
+    const live = RefResolver.mergeable(table) ? ' AND merged_into_id IS NULL' : '';
+    for (const [label, col, kind] of KEYS[target]) {
+      let ids: number[];
+      if (kind === 'folded') ids = this.foldedMaps(target).get(col)!.get(fold(t)) ?? [];
+      else {
+        const key = kind === 'lower' ? t.toLowerCase() : t.replace(/\s/g, '');
+        ids = (this.stmt(`SELECT id FROM ${table} WHERE ${col} = ?${live} LIMIT 6`).all(key) as { id: number }[]).map((r) => r.id);
+      }
+      if (ids.length === 0) continue;
       if (ids.length === 1) return { ok: true, id: ids[0]! };
       return {
         ok: false,
-        reason: `${JSON.stringify(text)} matches ${ids.length} ${REF_TABLE[target]} by ${label} (ids ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}): refer to one by its external id`,
+        reason: `${JSON.stringify(text)} matches ${ids.length > 5 ? 'more than 5' : ids.length} ${table} by ${label} (ids ${ids.slice(0, 5).join(', ')}): refer to one by its external id`,
       };
     }
-    const how = ['external id', ...keys.map((k) => k[0])].join(', ');
+    const how = [...(RefResolver.hasExternal(table) ? ['external id'] : []), ...KEYS[target].map((k) => k[0])].join(', ');
     return { ok: false, reason: `no ${target.replace('_', ' ')} with ${how.replace(/, ([^,]*)$/, ' or $1')} ${JSON.stringify(text)}` };
   }
 
-  /** Makes a row written by this import findable by the rows after it. */
+  resolve(target: RefTarget, text: string): Resolved {
+    let cache = this.cache.get(target);
+    if (!cache) this.cache.set(target, (cache = new Map()));
+    const hit = cache.get(text);
+    if (hit) return hit;
+    const r = this.lookUp(target, text);
+    // only external-id hits are remembered: they are unique and stay so; a miss may be
+    // written by a later row, and a name or INN may become ambiguous
+    if (r.ok && r.byExternal) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(text, r);
+    }
+    return r;
+  }
+
+  /** Makes a row written by this import findable by its folded keys in the rows after it. */
   remember(target: RefTarget, id: number, row: Readonly<Record<string, Value>>): void {
-    const m = this.maps.get(target);
-    if (!m) return;
-    if (row.external_id !== undefined && row.external_id !== null) m.ext.set(String(row.external_id), id);
-    RefResolver.KEYS[target].forEach(([, col, folded], i) => {
+    const maps = this.folded.get(target);
+    if (!maps) return;
+    for (const [col, map] of maps) {
       const v = row[col];
-      if (v !== undefined && v !== null) push(m.byKey[i]!, folded ? fold(String(v)) : String(v), id);
-    });
+      if (v !== undefined && v !== null) push(map, fold(String(v)), id);
+    }
   }
 
   /** Ids whose name folds to `name` (for match keys on names). */
   idsByName(target: RefTarget, name: string): number[] {
-    const keys = RefResolver.KEYS[target];
-    const i = keys.findIndex((k) => k[1] === 'name');
-    if (i < 0) return [];
-    return this.load(target).byKey[i]!.get(fold(name)) ?? [];
+    return this.foldedMaps(target).get('name')?.get(fold(name)) ?? [];
   }
 }
 

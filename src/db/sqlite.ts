@@ -219,7 +219,7 @@ export async function takeSoleAccess(file: string, timeoutMs: number): Promise<S
 
 /** A bigger page cache for one long write (a large import): index pages stay in memory. */
 export function tuneForBulkWrite(sqlite: SqliteHandle): void {
-  sqlite.pragma('cache_size = -65536'); // 64 MiB
+  sqlite.pragma('cache_size = -32768'); // 32 MiB
 }
 
 /**

@@ -66,7 +66,7 @@ async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: Reco
     max_record_size: MAX_RECORD,
     record_delimiter: ['\r\n', '\n', '\r'],
     // let records pile up between awaits so they are handled in batches
-    readableHighWaterMark: 4096,
+    readableHighWaterMark: 1024,
   } as unknown as Options);
   const feed = (async () => {
     try {
