@@ -96,5 +96,36 @@ export function buildProgram(): Command {
     )
     .action(lazy(() => import('./commands/import.js')));
 
+  program
+    .command('query')
+    .description('list the rows of any entity with filters, or run a read-only SQL SELECT')
+    .argument('<entity>', 'clients, contacts, staff, deals, activities, … or "sql"')
+    .argument('[sql]', 'with "sql": the SELECT to run, or - to read it from stdin')
+    .option('-w, --where <filter>', 'FIELD=VALUE; ~ contains; != > < >= <= (repeatable)', collect)
+    .option('--columns <fields>', 'the fields to show, in order, e.g. name,inn,phone')
+    .option('--sort <fields>', 'sort by fields; -field or field:desc for descending')
+    .option('--limit <n>', `at most n rows (a terminal table shows ${200} unless told; 0 = all)`)
+    .option('--type <client type>', 'clients of this type (or rows of such clients)')
+    .option('--region <region>', "clients in this region (or rows of such clients)")
+    .option('--key-accounts', 'key accounts only (or rows of key accounts)')
+    .option('--status <status>', 'status or stage')
+    .option('--manager <staff>', "rows of this staff member (e-mail or name): the clients they manage, their deals, activities, tasks")
+    .option('--all', 'include records merged into others by dedupe')
+    .option('--param <name=value>', 'with "sql": a value for :name in the SQL (repeatable)', collect)
+    .addHelpText(
+      'after',
+      '\nValues are always bound parameters. Text compares ignoring case and ё/е; dates as YYYY-MM-DD\n' +
+        '(a year or month works with < and >); money in rubles. `crm query sql` refuses anything that writes.\n' +
+        examples(
+          "crm query clients --type retail --region Москва --columns name,inn,phone",
+          "crm query deals --where stage=won --where 'amount>=1000000' --sort -amount --limit 10",
+          "crm query contacts --key-accounts --where 'position~директор'",
+          "crm query activities --manager petrov@example.ru --where 'occurred_at>=2026-11'",
+          'crm query sql "SELECT client_type, count(*) AS n FROM clients GROUP BY 1"',
+          "crm query sql 'SELECT * FROM deals WHERE amount_minor > :min' --param min=100000000",
+        ),
+    )
+    .action(lazy(() => import('./commands/query.js')));
+
   return program;
 }

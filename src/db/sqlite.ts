@@ -45,6 +45,11 @@ export function listTables(sqlite: SqliteHandle): string[] {
   ).map((r) => r.name);
 }
 
+/** The columns of a table in declaration order ([] if there is no such table). */
+export function columnsOf(sqlite: SqliteHandle, table: string): string[] {
+  return (sqlite.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').all(table) as { name: string }[]).map((r) => r.name);
+}
+
 export function sqliteVersion(sqlite: SqliteHandle): string {
   return (sqlite.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
 }
