@@ -385,3 +385,35 @@ CREATE TABLE backup_runs (
   sha256      TEXT NOT NULL,
   verified    INTEGER NOT NULL CHECK (verified IN (0, 1))
 );
+
+-- Full-text search for crm find: trigram indexes (any substring of 3+ characters, case-
+-- insensitive for Cyrillic too) over names, cities and e-mails, kept current by triggers. The
+-- text is indexed with ё written as е, so a search for "елка" finds "Ёлка". Contentless: the
+-- words live only in the index; rows are found by rowid = the client's or contact's id.
+CREATE VIRTUAL TABLE clients_search USING fts5(name, city, email, content = '', tokenize = 'trigram case_sensitive 0');
+CREATE TRIGGER clients_search_insert AFTER INSERT ON clients BEGIN
+  INSERT INTO clients_search (rowid, name, city, email)
+  VALUES (new.id, replace(replace(new.name, 'ё', 'е'), 'Ё', 'Е'), replace(replace(new.city, 'ё', 'е'), 'Ё', 'Е'), new.email);
+END;
+CREATE TRIGGER clients_search_update AFTER UPDATE OF name, city, email ON clients BEGIN
+  INSERT INTO clients_search (clients_search, rowid, name, city, email)
+  VALUES ('delete', old.id, replace(replace(old.name, 'ё', 'е'), 'Ё', 'Е'), replace(replace(old.city, 'ё', 'е'), 'Ё', 'Е'), old.email);
+  INSERT INTO clients_search (rowid, name, city, email)
+  VALUES (new.id, replace(replace(new.name, 'ё', 'е'), 'Ё', 'Е'), replace(replace(new.city, 'ё', 'е'), 'Ё', 'Е'), new.email);
+END;
+CREATE TRIGGER clients_search_delete AFTER DELETE ON clients BEGIN
+  INSERT INTO clients_search (clients_search, rowid, name, city, email)
+  VALUES ('delete', old.id, replace(replace(old.name, 'ё', 'е'), 'Ё', 'Е'), replace(replace(old.city, 'ё', 'е'), 'Ё', 'Е'), old.email);
+END;
+
+CREATE VIRTUAL TABLE contacts_search USING fts5(full_name, email, content = '', tokenize = 'trigram case_sensitive 0');
+CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+  INSERT INTO contacts_search (rowid, full_name, email) VALUES (new.id, replace(replace(new.full_name, 'ё', 'е'), 'Ё', 'Е'), new.email);
+END;
+CREATE TRIGGER contacts_search_update AFTER UPDATE OF full_name, email ON contacts BEGIN
+  INSERT INTO contacts_search (contacts_search, rowid, full_name, email) VALUES ('delete', old.id, replace(replace(old.full_name, 'ё', 'е'), 'Ё', 'Е'), old.email);
+  INSERT INTO contacts_search (rowid, full_name, email) VALUES (new.id, replace(replace(new.full_name, 'ё', 'е'), 'Ё', 'Е'), new.email);
+END;
+CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
+  INSERT INTO contacts_search (contacts_search, rowid, full_name, email) VALUES ('delete', old.id, replace(replace(old.full_name, 'ё', 'е'), 'Ё', 'Е'), old.email);
+END;

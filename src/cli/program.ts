@@ -127,5 +127,18 @@ export function buildProgram(): Command {
     )
     .action(lazy(() => import('./commands/query.js')));
 
+  program
+    .command('find')
+    .description('find clients and contacts by part of a name, a phone in any format, e-mail, INN or city')
+    .argument('<text...>', 'what to look for')
+    .option('--limit <n>', 'at most n results (0 = all)', '20')
+    .addHelpText(
+      'after',
+      '\nCyrillic and Latin, case-insensitive, ё = е; best matches first (exact INN, phone and e-mail,\n' +
+        'then names that start with the text, then names and cities that contain it).\n' +
+        examples('crm find ромашка', "crm find '+7 (495) 123-45-67'", 'crm find 123-45-67', 'crm find 7707083893', 'crm find info@romashka.ru', 'crm find Казань --format csv'),
+    )
+    .action(lazy(() => import('./commands/find.js')));
+
   return program;
 }

@@ -62,7 +62,10 @@ export function snapshot(dbFile: string): string {
     const tables = db.prepare("SELECT name, sql FROM sqlite_master ORDER BY type, name").all() as { name: string; sql: string | null }[];
     for (const t of tables) {
       parts.push(`${t.name}:${t.sql ?? ''}`);
-      if (t.sql?.startsWith('CREATE TABLE')) parts.push(JSON.stringify(db.prepare(`SELECT * FROM "${t.name}" ORDER BY rowid`).all()));
+      if (t.sql?.startsWith('CREATE TABLE')) {
+        const rows = (db.prepare(`SELECT * FROM "${t.name}"`).raw().all() as unknown[][]).map((r) => JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)));
+        parts.push(rows.sort().join('\n'));
+      }
     }
     parts.push(String(db.pragma('user_version', { simple: true })));
     return parts.join('\n');

@@ -27,7 +27,8 @@ describe('schema.sql', () => {
 
   it('the Kysely types name every table and column of the schema, and nothing else', () => {
     const d = db();
-    const tables = (d.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    // the full-text indexes of crm find are virtual tables with shadow tables: not data tables
+    const tables = (d.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '%\\_search%' ESCAPE '\\' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
     expect([...TABLES].sort()).toEqual(tables);
     for (const t of tables) {
       const cols = (d.prepare('SELECT name FROM pragma_table_info(?)').all(t) as { name: string }[]).map((c) => c.name);
