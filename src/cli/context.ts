@@ -39,6 +39,8 @@ export interface Context {
   now(): Date;
   /** Prints one model with the chosen format to stdout. */
   output(model: TableModel): Promise<void>;
+  /** Prints several tables as one output (see renderSections); CSV gets `csvSection`. */
+  outputSections(sections: readonly { key: string; model: TableModel }[], csvSection?: string): Promise<void>;
   /** A progress or status line on stderr; silent with --quiet. */
   info(message: string): void;
   /** A warning on stderr; shown even with --quiet. */
@@ -123,6 +125,12 @@ export function createContext(g: GlobalOptions, streams: Streams, env: NodeJS.Pr
       const { render: doRender } = await import('../render/index.js');
       const sink = new BufferedSink(streams.stdout);
       doRender(model, render, sink);
+      sink.flush();
+    },
+    async outputSections(sections, csvSection) {
+      const { renderSections } = await import('../render/index.js');
+      const sink = new BufferedSink(streams.stdout);
+      renderSections(sections, render, sink, csvSection);
       sink.flush();
     },
     info(message) {

@@ -140,5 +140,15 @@ export function buildProgram(): Command {
     )
     .action(lazy(() => import('./commands/find.js')));
 
+  program
+    .command('show')
+    .description('the client card: details, HQ and branches, contacts, team, open deals, activities, tasks, goals')
+    .argument('<what>', '"client"')
+    .argument('<client...>', 'id (#42), external id, INN or exact name')
+    .option('--section <name>', 'only this part: details, structure, contacts, team, deals, activities, tasks, goals, assessments (CSV shows one part; details by default)')
+    .option('--recent <n>', 'how many recent activities', '10')
+    .addHelpText('after', examples('crm show client 7707083893', "crm show client 'ООО «Ромашка»'", 'crm show client CL-0033 --section contacts --format csv', 'crm show client 42 --format json'))
+    .action(lazy(() => import('./commands/show.js')));
+
   return program;
 }
