@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
+import { findEntity } from '../import/entities.js';
 
 type Runner = (ctx: Context, ...args: never[]) => Promise<void>;
 type Loader = () => Promise<{ run: Runner }>;
@@ -22,6 +23,19 @@ function lazy(load: Loader) {
     const { run } = await load();
     await run(ctx, ...(args.slice(0, -1) as never[]));
   };
+}
+
+/** A command whose action is one named export of a lazily loaded module. */
+function lazyExport(load: () => Promise<Record<string, unknown>>, name: string) {
+  return lazy(async () => ({ run: (await load())[name] as Runner }));
+}
+
+/** `--client-type <value>` for every import field of an entity: the same names and formats. */
+function entityFlags(cmd: Command, entity: string, except: readonly string[] = []): Command {
+  for (const f of findEntity(entity)!.fields) {
+    if (!except.includes(f.name)) cmd.option(`--${f.name.replace(/_/g, '-')} <value>`, f.help);
+  }
+  return cmd;
 }
 
 function examples(...lines: string[]): string {
@@ -149,6 +163,61 @@ export function buildProgram(): Command {
     .option('--recent <n>', 'how many recent activities', '10')
     .addHelpText('after', examples('crm show client 7707083893', "crm show client 'ООО «Ромашка»'", 'crm show client CL-0033 --section contacts --format csv', 'crm show client 42 --format json'))
     .action(lazy(() => import('./commands/show.js')));
+
+  const edit = () => import('./commands/edit.js');
+  const client = program.command('client').description('add a client, change its details or its status');
+  entityFlags(client.command('add').description('add a client (refused if one with the same INN/KPP or name exists)'), 'clients')
+    .option('--country <code>', 'country for phone numbers without a country code', 'RU')
+    .addHelpText('after', examples("crm client add --name 'ООО «Ромашка»' --client-type retail --inn 7707083893 --phone '+7 495 123-45-67' --manager elkina@example.ru"))
+    .action(lazyExport(edit, 'clientAdd'));
+  entityFlags(client.command('update').description("change a client's details (an empty value clears a field)").argument('<client>', 'id (#42), external id, INN or exact name'), 'clients')
+    .option('--country <code>', 'country for phone numbers without a country code', 'RU')
+    .addHelpText('after', examples("crm client update 7707083893 --phone '8 495 765-43-21' --address 'г. Москва, ул. Ленина, д. 1'", "crm client update '#42' --mission ''"))
+    .action(lazyExport(edit, 'clientUpdate'));
+  client
+    .command('set-status')
+    .description('mark a client prospect, active or lost (with the reason and the competitor it went to)')
+    .argument('<client>', 'id (#42), external id, INN or exact name')
+    .argument('<status>', 'prospect, active or lost')
+    .option('--reason <text>', 'lost: why')
+    .option('--competitor <name>', 'lost: to whom')
+    .option('--date <date>', 'lost: when (default today)')
+    .addHelpText('after', examples("crm client set-status 7707083893 lost --reason 'цена' --competitor 'ООО Конкурент'", 'crm client set-status CL-0042 active'))
+    .action(lazyExport(edit, 'clientSetStatus'));
+
+  const contact = program.command('contact').description('add a contact, change it, or confirm its details are current');
+  entityFlags(contact.command('add').description('add a contact person at a client'), 'contacts')
+    .option('--country <code>', 'country for phone numbers without a country code', 'RU')
+    .addHelpText('after', examples("crm contact add --client 7707083893 --full-name 'Иванов Иван Иванович' --position 'Директор по закупкам' --level executive --buying-role decision_maker --email ivanov@romashka.ru"))
+    .action(lazyExport(edit, 'contactAdd'));
+  entityFlags(contact.command('update').description("change a contact's details (an empty value clears a field)").argument('<contact>', 'id (#12), external id or e-mail'), 'contacts')
+    .option('--country <code>', 'country for phone numbers without a country code', 'RU')
+    .addHelpText('after', examples("crm contact update ivanov@romashka.ru --phone '+7 916 123-45-67' --position 'Генеральный директор'"))
+    .action(lazyExport(edit, 'contactUpdate'));
+  contact
+    .command('verify')
+    .description("record that a contact's details were confirmed (today, or --on DATE)")
+    .argument('<contact>', 'id (#12), external id or e-mail')
+    .option('--on <date>', 'when they were confirmed')
+    .addHelpText('after', examples('crm contact verify ivanov@romashka.ru', "crm contact verify '#12' --on 2026-11-20"))
+    .action(lazyExport(edit, 'contactVerify'));
+
+  entityFlags(
+    program
+      .command('log')
+      .description('record an activity in one line (or, bare on a terminal, by answering questions)')
+      .argument('[kind]', 'call, meeting, visit, email, letter, presentation, top_to_top, service, proposal, other')
+      .argument('[note...]', 'what happened'),
+    'activities',
+    ['kind', 'notes', 'external_id'],
+  )
+    .option('--country <code>', 'country for phone numbers without a country code', 'RU')
+    .addHelpText(
+      'after',
+      '\nThe staff member is --staff, else CRM_USER (or the OS user) as a staff e-mail or name; the time is now\nunless --occurred-at says otherwise.\n' +
+        examples("crm log call --client 7707083893 --contact ivanov@romashka.ru --outcome success 'договорились о встрече'", "crm log top_to_top --client CL-0033 --staff v.gromov@promtehsnab.ru --occurred-at '2026-11-19 15:00'", 'crm log'),
+    )
+    .action(lazyExport(edit, 'log'));
 
   return program;
 }

@@ -203,7 +203,7 @@ export class SqliteUpserter {
   }
 
   /** Existing row ids matching the first applicable key; null when no key applies. */
-  private find(row: Readonly<Record<string, Value>>): number[] | null {
+  find(row: Readonly<Record<string, Value>>): number[] | null {
     for (const key of this.spec.keys) {
       const anchor = key.find((c) => c !== 'source')!;
       const anchorCol = anchor.replace(/^~/, '');
@@ -258,7 +258,7 @@ export class SqliteUpserter {
     return this.update(found[0]!, row);
   }
 
-  private insert(row: Readonly<Record<string, Value>>): UpsertOutcome {
+  insert(row: Readonly<Record<string, Value>>): UpsertOutcome {
     const t = this.spec.table;
     const cols = Object.keys(row).filter((c) => row[c] !== null && row[c] !== undefined);
     const values: Value[] = cols.map((c) => row[c]!);
@@ -275,7 +275,7 @@ export class SqliteUpserter {
     return { kind: 'inserted', id };
   }
 
-  private update(id: number, row: Readonly<Record<string, Value>>): UpsertOutcome {
+  update(id: number, row: Readonly<Record<string, Value>>): UpsertOutcome {
     const t = this.spec.table;
     const present = Object.keys(row).filter((c) => row[c] !== null && row[c] !== undefined);
     const existing = this.byId.get(id) as Record<string, Value>;

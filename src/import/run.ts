@@ -6,16 +6,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CrmDatabase } from '../db/open.js';
-import { RefResolver, SqliteUpserter, findBatchByHash, type Value } from '../db/sqlite-import.js';
+import { RefResolver, SqliteUpserter, findBatchByHash } from '../db/sqlite-import.js';
 import { dropSecondaryIndexes, tuneForBulkWrite } from '../db/sqlite.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { csvField } from '../render/csv.js';
 import { localDateTime } from '../util/dates.js';
-import { convert } from './convert.js';
 import type { EntitySpec } from './entities.js';
 import type { UserMap } from './headers.js';
 import { ByteSource, decode, detectEncoding, detectFormat, sniffBinary, sniffDelimiter, type Encoding, type InputFormat } from './input.js';
 import { openRecords, type RawRecord } from './records.js';
+import { buildRow } from './row.js';
 
 export interface ImportOptions {
   readonly spec: EntitySpec;
@@ -63,32 +63,6 @@ const BULK_BYTES = 32 * 1024 * 1024;
 
 /** Problems kept in memory for the message; all of them go to --rejects. */
 const KEEP_PROBLEMS = 1000;
-
-/** Cross-field rules, with messages that say how to fix the row. */
-function crossCheck(spec: EntitySpec, row: Record<string, Value>): { field: string; reason: string }[] {
-  const out: { field: string; reason: string }[] = [];
-  switch (spec.name) {
-    case 'deals':
-      if ((row.stage === 'won' || row.stage === 'lost') && !row.closed_on) out.push({ field: 'closed_on', reason: `a ${row.stage} deal needs closed_on` });
-      if (row.closed_on && row.opened_on && String(row.closed_on) < String(row.opened_on)) out.push({ field: 'closed_on', reason: 'closed before it was opened' });
-      break;
-    case 'plan_tasks':
-      if ((row.status === 'done' || row.status === 'failed') && !row.completed_on) out.push({ field: 'completed_on', reason: `a ${row.status} task needs completed_on` });
-      break;
-    case 'clients':
-      if (row.status === 'lost' && !row.lost_date) out.push({ field: 'lost_date', reason: 'a lost client needs lost_date' });
-      break;
-    case 'promotions':
-      if (row.ends_on && row.starts_on && String(row.ends_on) < String(row.starts_on)) out.push({ field: 'ends_on', reason: 'ends before it starts' });
-      break;
-    case 'responses':
-      if (!row.client_id && !row.raw_company && !row.raw_name && !row.raw_phone && !row.raw_email) {
-        out.push({ field: 'client', reason: 'a response needs a client, or at least one of raw_company, raw_name, raw_phone, raw_email' });
-      }
-      break;
-  }
-  return out;
-}
 
 /** Rejected rows as CSV: the original columns, then the line and what is wrong. */
 class RejectsWriter {
@@ -158,6 +132,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   const resolver = new RefResolver(cdb.sqlite, opts.source);
   const upserter = new SqliteUpserter(cdb.sqlite, spec, resolver, opts.source, opts.user, nowText);
   const rejects = opts.rejectsFile ? new RejectsWriter(opts.rejectsFile, headers) : undefined;
+  const convertOptions = { defaultCountry: opts.defaultCountry };
 
   const sqlite = cdb.sqlite;
   tuneForBulkWrite(sqlite);
@@ -168,29 +143,10 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   try {
     for await (const batch of records) for (const rec of batch) {
       rows++;
-      const rowProblems: InputProblem[] = [...rec.problems];
-      const row: Record<string, Value> = {};
+      const built = buildRow(spec, rec.values, resolver, convertOptions, true);
+      const row = built.row;
+      const rowProblems: InputProblem[] = [...rec.problems, ...built.problems.map((p) => ({ file: displayName, line: rec.line, ...p }))];
       const problem = (field: string, value: string | undefined, reason: string) => rowProblems.push({ file: displayName, line: rec.line, field, value, reason });
-      for (const [field, raw] of rec.values) {
-        const c = convert(field.type, raw, { defaultCountry: opts.defaultCountry });
-        if (!c.ok) {
-          problem(field.name, raw, c.reason);
-          continue;
-        }
-        if (c.value !== null && field.type.kind === 'ref') {
-          const r = resolver.resolve(field.type.target, String(c.value));
-          if (!r.ok) problem(field.name, raw, r.reason);
-          else row[field.column] = r.id;
-        } else row[field.column] = c.value;
-      }
-      for (const f of spec.fields) {
-        if (f.required && (row[f.column] === null || row[f.column] === undefined) && !rowProblems.some((p) => p.field === f.name)) {
-          problem(f.name, undefined, 'required, but empty');
-        }
-      }
-      if (rowProblems.length === 0) {
-        for (const c of crossCheck(spec, row)) problem(c.field, undefined, c.reason);
-      }
       if (rowProblems.length === 0) {
         try {
           const outcome = upserter.upsert(row);
