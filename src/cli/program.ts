@@ -219,5 +219,19 @@ export function buildProgram(): Command {
     )
     .action(lazyExport(edit, 'log'));
 
+  program
+    .command('mailing-list')
+    .description('the address list for a promotion mailing: one row per reachable contact of a client type')
+    .option('--type <client type>', 'the client type the promotion targets (required)')
+    .option('--region <region>', 'only clients in this region')
+    .option('--channel <channel>', 'email or post', 'email')
+    .addHelpText(
+      'after',
+      '\nLost clients and contacts without a valid address for the channel are left out and counted on stderr;\n' +
+        'a post address is the contact\'s, else the client\'s.\n' +
+        examples('crm mailing-list --type retail > retail.csv', "crm mailing-list --type manufacturer --region 'Свердловская область' --channel post --bom --delimiter ';' > letters.csv"),
+    )
+    .action(lazy(() => import('./commands/mailing-list.js')));
+
   return program;
 }
