@@ -165,7 +165,10 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/show.js')));
 
   const edit = () => import('./commands/edit.js');
-  const client = program.command('client').description('add a client, change its details or its status');
+  const client = program
+    .command('client')
+    .description('add a client, change its details or its status')
+    .addHelpText('after', examples("crm client add --name 'ООО «Ромашка»' --client-type retail --inn 7707083893", "crm client update 7707083893 --phone '8 495 765-43-21'", 'crm client set-status 7707083893 lost --reason цена'));
   entityFlags(client.command('add').description('add a client (refused if one with the same INN/KPP or name exists)'), 'clients')
     .option('--country <code>', 'country for phone numbers without a country code', 'RU')
     .addHelpText('after', examples("crm client add --name 'ООО «Ромашка»' --client-type retail --inn 7707083893 --phone '+7 495 123-45-67' --manager elkina@example.ru"))
@@ -185,7 +188,10 @@ export function buildProgram(): Command {
     .addHelpText('after', examples("crm client set-status 7707083893 lost --reason 'цена' --competitor 'ООО Конкурент'", 'crm client set-status CL-0042 active'))
     .action(lazyExport(edit, 'clientSetStatus'));
 
-  const contact = program.command('contact').description('add a contact, change it, or confirm its details are current');
+  const contact = program
+    .command('contact')
+    .description('add a contact, change it, or confirm its details are current')
+    .addHelpText('after', examples("crm contact add --client 7707083893 --full-name 'Иванов Иван' --email ivanov@romashka.ru", 'crm contact verify ivanov@romashka.ru'));
   entityFlags(contact.command('add').description('add a contact person at a client'), 'contacts')
     .option('--country <code>', 'country for phone numbers without a country code', 'RU')
     .addHelpText('after', examples("crm contact add --client 7707083893 --full-name 'Иванов Иван Иванович' --position 'Директор по закупкам' --level executive --buying-role decision_maker --email ivanov@romashka.ru"))
@@ -232,6 +238,80 @@ export function buildProgram(): Command {
         examples('crm mailing-list --type retail > retail.csv', "crm mailing-list --type manufacturer --region 'Свердловская область' --channel post --bom --delimiter ';' > letters.csv"),
     )
     .action(lazy(() => import('./commands/mailing-list.js')));
+
+  const backup = program
+    .command('backup')
+    .description('back up the database: consistent under writers, checked, rotated, safe from cron; list, verify, prune')
+    .addHelpText(
+      'after',
+      examples(
+        'crm backup',
+        'crm backup --to /srv/crm-backups --compress --keep-daily 7 --keep-weekly 4 --keep-monthly 12',
+        'crm backup list',
+        'crm backup verify --all',
+        'crm backup prune --keep-last 10 --dry-run',
+      ) + '\nCron (quiet on success; one line on stderr and a non-zero exit on failure):\n  15 2 * * * crm backup --db /srv/crm/sales.db --to /srv/crm-backups --quiet --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --log /var/log/crm-backup.log\n',
+    );
+  const keepOptions = (c: Command) =>
+    c
+      .option('--keep-last <n>', 'keep the N newest backups')
+      .option('--keep-daily <d>', 'keep the newest backup of each of the last D days that have one')
+      .option('--keep-weekly <w>', 'keep the newest backup of each of the last W ISO weeks that have one')
+      .option('--keep-monthly <m>', 'keep the newest backup of each of the last M months that have one');
+  keepOptions(
+    backup
+      .command('create', { isDefault: true })
+      .description('take a backup now (the default: `crm backup` is `crm backup create`)')
+      .option('--to <dir>', 'backup directory (default: $CRM_BACKUP_DIR, else backups/ beside the database)')
+      .option('--compress', 'gzip the backup (.db.gz)')
+      .addOption(new Option('--check <level>', 'check the copy with integrity_check (full) or the faster quick_check (quick)').choices(['full', 'quick']).default('full'))
+      .option('--wait [seconds]', 'if another backup holds the lock, wait for it (up to SECONDS) instead of exiting with code 7')
+      .option('--log <file>', 'append one line per run (ok or FAILED) to FILE'),
+  )
+    .addHelpText(
+      'after',
+      examples('crm backup', 'crm backup --to /mnt/nas/crm --compress', 'crm backup --quiet --wait 600 --keep-last 14 --log backup.log', 'CRM_BACKUP_DIR=/srv/crm-backups crm backup --keep-daily 7 --keep-monthly 12'),
+    )
+    .exitOverride()
+    .action(lazy(() => import('./commands/backup.js')));
+  backup
+    .command('list')
+    .description('list the backups: date, size, verified, rows')
+    .option('--dir <dir>', 'backup directory (default: $CRM_BACKUP_DIR, else backups/ beside the database)')
+    .addHelpText('after', examples('crm backup list', 'crm backup list --dir /srv/crm-backups --format json'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/backup.js').then((m) => ({ run: m.list }))));
+  backup
+    .command('verify')
+    .description('check a backup again: its sha256 against the manifest and PRAGMA integrity_check (default: the newest)')
+    .argument('[file]', 'a backup file (a path, or a name in the backup directory)')
+    .option('--all', 'verify every backup in the directory')
+    .option('--dir <dir>', 'backup directory (default: $CRM_BACKUP_DIR, else backups/ beside the database)')
+    .addOption(new Option('--check <level>', 'integrity_check (full) or quick_check (quick)').choices(['full', 'quick']).default('full'))
+    .addHelpText('after', examples('crm backup verify', 'crm backup verify backups/crm-20261122-021500.db', 'crm backup verify --all --quiet'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/backup.js').then((m) => ({ run: m.verify }))));
+  keepOptions(
+    backup
+      .command('prune')
+      .description("delete the backups a retention policy does not keep (never the newest verified one, never files that are not crm's backups)")
+      .option('--dir <dir>', 'backup directory (default: $CRM_BACKUP_DIR, else backups/ beside the database)')
+      .option('--dry-run', 'show what would be deleted; delete nothing')
+      .option('--wait [seconds]', 'if a backup holds the lock, wait for it (up to SECONDS)'),
+  )
+    .addHelpText('after', examples('crm backup prune --keep-last 10 --dry-run', 'crm backup prune --keep-daily 7 --keep-weekly 4 --keep-monthly 12'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/backup.js').then((m) => ({ run: m.prune }))));
+
+  program
+    .command('restore')
+    .description('replace the database by a backup: verified first, the current file kept as a safety copy, swapped atomically')
+    .argument('<file>', 'a backup file (a path, or a name in the backup directory)')
+    .option('--dir <dir>', 'where to look for a bare backup name (default: $CRM_BACKUP_DIR, else backups/ beside the database)')
+    .option('-y, --yes', 'do not ask for confirmation (required when there is no terminal)')
+    .option('--dry-run', 'verify the backup and say what would happen; change nothing')
+    .addHelpText('after', examples('crm restore backups/crm-20261122-021500.db', 'crm restore crm-20261122-021500.db.gz --db /srv/crm/sales.db --yes', 'crm restore crm-20261122-021500.db --dry-run'))
+    .action(lazy(() => import('./commands/restore.js')));
 
   return program;
 }

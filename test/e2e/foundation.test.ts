@@ -194,12 +194,21 @@ describe('usage errors and help', () => {
 
   it('every command has --help with an example', async () => {
     const { buildProgram } = await import('../../src/cli/program.js');
-    const names = buildProgram().commands.map((c) => c.name());
-    expect(names.length).toBeGreaterThan(1);
-    for (const name of names.filter((n) => n !== 'help')) {
-      const r = crm([name, '--help']);
-      expect(r.status, name).toBe(0);
-      expect(r.stdout, name).toMatch(/Examples:\n {2}\$ crm /);
+    type Cmd = { name(): string; commands: readonly Cmd[] };
+    const paths: string[][] = [];
+    const walk = (c: Cmd, prefix: string[]) => {
+      for (const sub of c.commands) {
+        if (sub.name() === 'help') continue;
+        paths.push([...prefix, sub.name()]);
+        walk(sub, [...prefix, sub.name()]);
+      }
+    };
+    walk(buildProgram() as unknown as Cmd, []);
+    expect(paths.length).toBeGreaterThan(10);
+    for (const p of paths) {
+      const r = crm([...p, '--help']);
+      expect(r.status, p.join(' ')).toBe(0);
+      expect(r.stdout, p.join(' ')).toMatch(/Examples:\n {2}\$ crm /);
     }
   });
 
