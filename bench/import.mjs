@@ -2,6 +2,7 @@
 //
 //   node bench/import.mjs            the scale set (100k clients … 1M activities), then a ~1 GB file
 //   BENCH_IMPORT_GB=0 node bench/import.mjs    skip the 1 GB memory run
+//   BENCH_IMPORT_REUSE=1 node bench/import.mjs  keep a loaded $BENCH_DIR/crm.db, run only the 1 GB part
 //
 // Prints seconds, rows/s and peak RSS per file; leaves the loaded base at $BENCH_DIR/crm.db
 // (default /tmp/crm-scale) for the other benchmarks.
@@ -26,19 +27,22 @@ if (!fs.existsSync(path.join(dir, 'activities.csv'))) {
 }
 const haveSqlite = ensureSqlite3();
 
-for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
-measure(process.execPath, [BIN, 'init', '--db', db, '-q']);
+const reuse = process.env.BENCH_IMPORT_REUSE === '1' && fs.existsSync(db);
+if (!reuse) {
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+  measure(process.execPath, [BIN, 'init', '--db', db, '-q']);
+}
 
 const rows = [];
 let activityFigures;
-for (const entity of ENTITIES) {
+for (const entity of reuse ? [] : ENTITIES) {
   const file = path.join(dir, `${entity}.csv`);
   const n = countRows(file);
   const m = measure(process.execPath, [BIN, 'import', entity, file, '--db', db, '-q']);
   rows.push({ file: `${entity}.csv`, MB: (fs.statSync(file).size / 1048576).toFixed(1), rows: n, seconds: m.seconds.toFixed(2), 'rows/s': Math.round(n / m.seconds), peak_MiB: m.peakMiB?.toFixed(0) ?? '?' });
   if (entity === 'activities') activityFigures = { n, seconds: m.seconds, peak: m.peakMiB };
 }
-printTable(`crm import of the scale data set (${dir})`, rows);
+if (rows.length) printTable(`crm import of the scale data set (${dir})`, rows);
 
 if (haveSqlite && activityFigures) {
   const plain = path.join(dir, 'plain.db');
@@ -89,7 +93,8 @@ if (process.env.BENCH_IMPORT_GB !== '0') {
   const copyDb = path.join(dir, 'crm-1gb.db');
   for (const f of [copyDb, `${copyDb}-wal`, `${copyDb}-shm`]) fs.rmSync(f, { force: true });
   spawnSync('sqlite3', [db, `VACUUM INTO '${copyDb}'`]);
-  const m = measure(process.execPath, [BIN, 'import', 'activities', big, '--db', copyDb, '--source', 'big', '-q']);
+  // the same source as the base, so the references resolve; the external ids are new
+  const m = measure(process.execPath, [BIN, 'import', 'activities', big, '--db', copyDb, '-q']);
   const n = countRows(big);
   printTable('peak memory for a ~1 GB input (goal: under 300 MB)', [
     { file: path.basename(big), MB: (fs.statSync(big).size / 1048576).toFixed(0), rows: n, seconds: m.seconds.toFixed(1), 'rows/s': Math.round(n / m.seconds), peak_MiB: m.peakMiB?.toFixed(0) ?? '?' },
