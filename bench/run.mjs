@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const all = ['startup', 'import', 'find', 'backup'];
+const all = ['startup', 'import', 'find', 'backup', 'reports', 'reports-promotions', 'plan', 'dedupe'];
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : all;
 let failed = 0;
 for (const name of all.filter((n) => only.includes(n))) {

@@ -108,6 +108,9 @@ export function classifyError(err: unknown): unknown {
   if (code.startsWith('SQLITE_CORRUPT')) {
     return new IntegrityError(`the database is corrupt: ${text}`, 'restore the latest verified backup: crm backup list, then crm restore FILE');
   }
+  if (code.startsWith('SQLITE_IOERR') || code === 'EIO') {
+    return new CrmError(`an input/output error: ${text}`, 'the disk may be full, failing or gone; check it and run the command again');
+  }
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
     return new CrmError(`the disk is full: ${text}`, 'free some space and run the command again');
   }

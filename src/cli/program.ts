@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
+import { addReportCommands } from './commands/report.js';
 import { findEntity } from '../import/entities.js';
 
 type Runner = (ctx: Context, ...args: never[]) => Promise<void>;
@@ -93,6 +94,7 @@ export function buildProgram(): Command {
     .option('--rejects <file>', 'write the invalid rows, with line and reason, to this CSV file')
     .option('--dry-run', 'validate and report what would be inserted and updated; write nothing')
     .option('--again', 'import a file whose content was imported before')
+    .option('--check-duplicates', 'clients, contacts: warn about new rows that look like records already in the base (see crm dedupe)')
     .option('--country <code>', 'country for phone numbers without a country code', process.env.CRM_COUNTRY ?? 'RU')
     .addHelpText(
       'after',
@@ -104,6 +106,7 @@ export function buildProgram(): Command {
           'crm import clients clients.csv',
           "crm import contacts export.csv --encoding cp1251 --delimiter ';' --map 'Контрагент=client'",
           'crm import deals deals.csv --dry-run --rejects bad-deals.csv',
+          'crm import clients new-leads.csv --check-duplicates --dry-run',
           'cat activities.ndjson | crm import activities - --source 1c',
           'crm import log',
         ),
@@ -239,6 +242,9 @@ export function buildProgram(): Command {
     )
     .action(lazy(() => import('./commands/mailing-list.js')));
 
+  // crm backup: `create` is the default subcommand, so `crm backup --to DIR` takes a backup and
+  // each subcommand owns its flags. Nested commands get exitOverride() here (main.ts sets it on
+  // top-level ones only) so that their usage errors also exit 2.
   const backup = program
     .command('backup')
     .description('back up the database: consistent under writers, checked, rotated, safe from cron; list, verify, prune')
@@ -312,6 +318,221 @@ export function buildProgram(): Command {
     .option('--dry-run', 'verify the backup and say what would happen; change nothing')
     .addHelpText('after', examples('crm restore backups/crm-20261122-021500.db', 'crm restore crm-20261122-021500.db.gz --db /srv/crm/sales.db --yes', 'crm restore crm-20261122-021500.db --dry-run'))
     .action(lazy(() => import('./commands/restore.js')));
+
+  // crm report <name>: one subcommand per entry of REPORTS in commands/report.ts
+  addReportCommands(program, lazy, examples);
+
+  // crm config: `get` is the default subcommand, so `crm config` lists every setting
+  const config = program
+    .command('config')
+    .description('the thresholds and weights of the reports: list, change, reset (stored in the database)')
+    .addHelpText('after', examples('crm config', 'crm config get kam.qualify', 'crm config set kam.window_weeks 8', 'crm config set kam.qualify.min_potential "15 000 000"', 'crm config reset kam.window_weeks'));
+  config
+    .command('get', { isDefault: true })
+    .description('show the settings (all, one key, or a group such as kam.qualify) with defaults and meaning')
+    .argument('[key]', 'a setting or a group prefix')
+    .addHelpText('after', examples('crm config get', 'crm config get kam.band', 'crm config get kam.window_weeks --format json'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/config.js')));
+  config
+    .command('set')
+    .description('change a setting: the value is checked against its type, range and the other settings')
+    .argument('<key>', 'the setting, e.g. kam.window_weeks')
+    .argument('<value>', 'the new value: a number, an amount in rubles, or a comma-separated list')
+    .addHelpText('after', examples('crm config set kam.window_weeks 8', 'crm config set kam.weight.identification 2', 'crm config set kam.qualify.partnership contract,strategic'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/config.js').then((m) => ({ run: m.set }))));
+  config
+    .command('reset')
+    .description('put a setting (or a group) back to its default')
+    .argument('<key>', 'a setting or a group prefix, e.g. kam.band')
+    .addHelpText('after', examples('crm config reset kam.window_weeks', 'crm config reset kam'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/config.js').then((m) => ({ run: m.reset }))));
+
+  const assess = program
+    .command('assess')
+    .description("a key account manager's self-assessment of the six Hise & Reid conditions (1-5 and a note each)")
+    .argument('<client>', 'the key account: id (#42), external id, INN or exact name')
+    .option('--on <date>', 'the date of the assessment (default: today)')
+    .option('--assessor <staff>', 'who assesses: e-mail or name of a staff member (default: the user)')
+    .option('--note <n=text>', 'a note on condition n, e.g. --note "2=спонсор не встречался с клиентом" (repeatable)', collect);
+  for (let c = 1; c <= 6; c++) assess.option(`--c${c} <rating>`, `rating of condition ${c}, 1 (not in place) to 5 (fully in place)`);
+  assess
+    .addHelpText(
+      'after',
+      '\nOn a terminal, without --c1 … --c6, a questionnaire asks for each condition and shows what the\n' +
+        'evidence in the base says. Without a terminal give the ratings as flags. The report\n' +
+        '(crm report key-accounts) shows the latest rating beside the evidence score and flags large gaps.\n' +
+        examples('crm assess CL-0210', 'crm assess CL-0210 --c1 3 --c2 5 --c3 2 --c4 3 --c5 2 --c6 4 --note "2=спонсор назначен"', "crm assess 'АО «Самаранефтемаш»' --c4 4 --on 2026-11-20 --assessor r.valiev@promtehsnab.ru"),
+    )
+    .action(lazy(() => import('./commands/assess.js')));
+
+  // crm plan: weekly plan tasks per staff member and client; `plan next` builds next week's plan
+  const plan = program
+    .command('plan')
+    .description("weekly plans: tasks per staff member and client in ISO weeks; mark them done, failed or cancelled; build next week's plan")
+    .addHelpText(
+      'after',
+      '\nWeeks: 2026-W48 (or 2026w48), this, next, last, or a date in the week (from the local calendar date).\n' +
+        examples(
+          'crm plan add "Встреча по КП" --staff o.tkachenko@promtehsnab.ru --client CL-0033 --kind meeting --week next',
+          'crm plan list --week this --staff o.tkachenko@promtehsnab.ru',
+          'crm plan done 912 --note "Договорились о поставке" --log',
+          'crm plan next --week 2026-W47 --dry-run',
+        ),
+    );
+  const planOptions = (c: Command) =>
+    c
+      .option('--note <text>', 'the outcome, in words')
+      .option('--on <date>', 'the day it was done or failed (default: today)')
+      .option('--log', 'also log the activity that records it (client, contact, staff, kind and text of the task)')
+      .option('--outcome <outcome>', 'the logged activity\'s outcome (implies --log): done success|neutral, failed failure|no_answer|neutral');
+  plan
+    .command('add')
+    .description('add a task to a week\'s plan')
+    .argument('<task...>', 'what is to be done')
+    .option('--staff <staff>', 'whose task: e-mail or name (default: the user, --user / CRM_USER, if a staff member)')
+    .option('--client <client>', 'the client: id (#42), external id, INN or exact name')
+    .option('--contact <contact>', "the contact: id (#12), external id, e-mail, or the exact name of one of the client's contacts")
+    .option('--kind <kind>', 'call, meeting, visit, email, letter, presentation, top_to_top, service, proposal or other')
+    .option('--week <week>', 'the week (default: this)')
+    .addHelpText(
+      'after',
+      examples(
+        'crm plan add "Позвонить по КП" --staff o.tkachenko@promtehsnab.ru --client CL-0033 --kind call',
+        "crm plan add 'Встреча с директором по закупкам' --client 'АО «ТрансЛогистик Групп»' --contact CT-00092 --kind meeting --week next --staff 'Ткаченко Ольга Викторовна'",
+        'crm plan add "Визит в филиал" --client CL-0034 --week 2026-W48 --user a.morozov@promtehsnab.ru',
+      ),
+    )
+    .exitOverride()
+    .action(lazy(() => import('./commands/plan.js').then((m) => ({ run: m.add }))));
+  plan
+    .command('list')
+    .description("a week's tasks: staff, client, kind, task, status, outcome, carried")
+    .option('--week <week>', 'the week (default: this)')
+    .option('--staff <staff>', 'one staff member: e-mail or name')
+    .option('--client <client>', 'one client (and its branches): id (#42), external id, INN or exact name')
+    .option('--status <status>', 'planned, done, failed, cancelled or carried (several with commas)')
+    .addHelpText('after', examples('crm plan list', 'crm plan list --week last --staff o.tkachenko@promtehsnab.ru', 'crm plan list --week 2026-W47 --status planned,carried --format csv', 'crm plan list --client CL-0033 --week 2026-W46'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/plan.js').then((m) => ({ run: m.list }))));
+  planOptions(
+    plan
+      .command('done')
+      .description('mark tasks done: the day, an optional note, and with --log the activity that records it')
+      .argument('<task...>', 'task ids (12 or #12) or external ids'),
+  )
+    .addHelpText('after', examples('crm plan done 912', 'crm plan done 912 913 --note "КП отправлено" --log', 'crm plan done PT-00912 --on 2026-11-19 --outcome neutral'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/plan.js').then((m) => ({ run: m.done }))));
+  planOptions(
+    plan
+      .command('fail')
+      .description('mark tasks failed: attempted, without the result; an optional note and activity')
+      .argument('<task...>', 'task ids (12 or #12) or external ids'),
+  )
+    .addHelpText('after', examples('crm plan fail 914 --note "Нет бюджета до марта"', 'crm plan fail 915 --log --outcome no_answer'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/plan.js').then((m) => ({ run: m.fail }))));
+  plan
+    .command('cancel')
+    .description('cancel tasks that are no longer needed (they leave the planned count)')
+    .argument('<task...>', 'task ids (12 or #12) or external ids')
+    .option('--note <text>', 'why')
+    .addHelpText('after', examples('crm plan cancel 916 --note "Клиент закрыл тендер"'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/plan.js').then((m) => ({ run: m.cancel }))));
+  plan
+    .command('next')
+    .description("build next week's plan from this week's: carry what was not done, follow up successes, contact key accounts with nothing planned")
+    .option('--week <week>', 'the week to build from (default: this); the plan is for the week after')
+    .option('--staff <staff>', "only this staff member's tasks and key accounts")
+    .option('-y, --yes', 'accept every proposal (without a terminal: required, or --dry-run)')
+    .option('--dry-run', 'list the proposals; write nothing')
+    .addHelpText(
+      'after',
+      '\nOn a terminal each proposal is accepted, edited or dropped. Running it again proposes nothing twice:\n' +
+        'a carried task is linked to the one it came from (carry_count + 1), and a client with a task next week\n' +
+        'gets no other follow-up or key-account contact.\n' +
+        examples('crm plan next', 'crm plan next --week 2026-W47 --dry-run', 'crm plan next --staff o.tkachenko@promtehsnab.ru', 'crm plan next --week this --yes --format csv'),
+    )
+    .exitOverride()
+    .action(lazy(() => import('./commands/plan.js').then((m) => ({ run: m.next }))));
+
+  // crm dedupe: `clients` is the default subcommand, so `crm dedupe` and `crm dedupe clients` are one
+  const dedupe = program
+    .command('dedupe')
+    .description('find duplicate clients or contacts and merge them, losing nothing: review, auto-merge, pair file, history, undo')
+    .addHelpText(
+      'after',
+      '\nA score (0-1) weighs the evidence of each pair: name (legal form, quotes, case, ё/е, transliteration and\n' +
+        'typos ignored), ИНН (a branch with its own KPP is not a duplicate), phone, e-mail, domain, address, city.\n' +
+        'On a terminal each group is reviewed; without one, --auto --threshold X merges, or --format csv writes\n' +
+        'the pairs for a spreadsheet and `crm dedupe apply FILE` carries out the decisions. Every merge is\n' +
+        'logged and undoable.\n' +
+        examples(
+          'crm dedupe',
+          'crm dedupe contacts',
+          'crm dedupe clients --format csv > pairs.csv',
+          'crm dedupe apply pairs.csv',
+          'crm dedupe clients --auto --threshold 0.95',
+          'crm dedupe history',
+          'crm dedupe undo 12',
+        ),
+    );
+  const dedupeFind = (c: Command, entity: string) =>
+    c
+      .option('--threshold <score>', 'propose (or with --auto merge) groups scoring at least this, 0-1 (default 0.8)')
+      .option('--auto', 'merge every group at or above --threshold without asking (needs an explicit --threshold)')
+      .option('--dry-run', 'list the pairs (with --auto: the merges it would make); change nothing')
+      .option('--limit <n>', 'at most N groups, strongest first')
+      .addHelpText(
+        'after',
+        `\nOutput: one row per candidate pair (group, score, both records, evidence, relation, suggested survivor).\n` +
+          `With --format csv it is the pair file: fill in "decision" (merge / not_duplicate / skip) and keep or change\n` +
+          `"survivor_id", then run crm dedupe apply FILE.\n` +
+          examples(`crm dedupe ${entity}`, `crm dedupe ${entity} --dry-run --limit 20`, `crm dedupe ${entity} --format csv --bom > pairs.csv`, `crm dedupe ${entity} --auto --threshold 0.95 --quiet`),
+      )
+      .exitOverride();
+  dedupeFind(dedupe.command('clients', { isDefault: true }).description('find duplicate clients (the default)'), 'clients').action(
+    lazy(() => import('./commands/dedupe.js')),
+  );
+  dedupeFind(dedupe.command('contacts').description('find duplicate contacts (people)'), 'contacts').action(
+    lazy(() => import('./commands/dedupe.js').then((m) => ({ run: m.contacts }))),
+  );
+  dedupe
+    .command('apply')
+    .description('carry out the decisions of a reviewed pair file (merge / not_duplicate / skip per row), all in one transaction')
+    .argument('<file>', 'the pair file written by crm dedupe --format csv, with the decision column filled in (- for stdin)')
+    .option('--dry-run', 'check the file and report what it would do; change nothing')
+    .option('--encoding <name>', 'utf-8, cp1251 … (default: detected)')
+    .addHelpText(
+      'after',
+      '\nColumns are found by name; entity, id_a, id_b and decision are required, survivor_id for merges.\n' +
+        'A decision may be written merge / not_duplicate / skip (or да / нет / пропустить); empty means skip.\n' +
+        'Any invalid row rejects the whole file (exit 3) and nothing is changed.\n' +
+        examples('crm dedupe apply pairs.csv', 'crm dedupe apply pairs.csv --dry-run', "crm dedupe apply reviewed.csv --delimiter ';' --encoding cp1251"),
+    )
+    .exitOverride()
+    .action(lazy(() => import('./commands/dedupe.js').then((m) => ({ run: m.apply }))));
+  dedupe
+    .command('history')
+    .description('list the merges, newest first: who, when, what was kept and what merged, rows moved')
+    .option('--all', 'include undone merges')
+    .option('--entity <entity>', 'only clients or only contacts')
+    .option('--limit <n>', 'the N newest')
+    .addHelpText('after', examples('crm dedupe history', 'crm dedupe history --all --format csv', 'crm dedupe history --entity contacts --limit 10'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/dedupe.js').then((m) => ({ run: m.history }))));
+  dedupe
+    .command('undo')
+    .description('undo merges: each merged record comes back and exactly the rows its merge moved return to it')
+    .argument('<merge-id...>', 'the merges to undo (crm dedupe history lists them); several are undone newest first, in one transaction')
+    .option('--dry-run', 'say what would be restored; change nothing')
+    .addHelpText('after', '\nOnly the latest merge of a record can be undone; undo later ones first (or together).\n' + examples('crm dedupe undo 12', 'crm dedupe undo 12 --dry-run', 'crm dedupe undo 14 13 12'))
+    .exitOverride()
+    .action(lazy(() => import('./commands/dedupe.js').then((m) => ({ run: m.undo }))));
 
   return program;
 }

@@ -37,6 +37,11 @@ export interface ImportOptions {
   readonly user: string;
   readonly now: Date;
   readonly onProgress?: (p: { bytes: number; total: number | null; rows: number }) => void;
+  /**
+   * Called with the rows this file inserted (id and line), inside its transaction, just before it
+   * commits (or a dry run rolls back): `--check-duplicates` compares them with the base there.
+   */
+  readonly beforeCommit?: (inserted: readonly { id: number; line: number }[]) => Promise<void>;
 }
 
 export interface ImportSummary {
@@ -107,6 +112,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   let rejected = 0;
   let rows = 0;
   let lastProgress = 0;
+  const insertedRows: { id: number; line: number }[] = [];
 
   // the same content imported before: say so and stop, unless --again
   let sha256: string | undefined;
@@ -150,6 +156,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
       if (rowProblems.length === 0) {
         try {
           const outcome = upserter.upsert(row);
+          if (outcome.kind === 'inserted' && opts.beforeCommit) insertedRows.push({ id: outcome.id, line: rec.line });
           if (outcome.kind === 'inserted') inserted++;
           else if (outcome.kind === 'updated') updated++;
           else if (outcome.kind === 'unchanged') unchanged++;
@@ -193,6 +200,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
         problems,
       );
     }
+    if (opts.beforeCommit) await opts.beforeCommit(insertedRows);
     if (opts.dryRun) {
       sqlite.exec('ROLLBACK');
       open = false;

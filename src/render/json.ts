@@ -7,15 +7,24 @@ function toObject(model: TableModel, row: Row): Record<string, unknown> {
   return obj;
 }
 
-/** A JSON array with one object per row (one per line, so it streams). */
+/**
+ * A JSON array with one object per row (one per line, so it streams); with model.meta, the
+ * object {...meta, "rows": [that array]}.
+ */
 export function renderJson(model: TableModel, out: Sink): void {
   let first = true;
-  out.write('[');
+  if (model.meta) {
+    const head = JSON.stringify({ ...model.meta, rows: [] });
+    out.write(head.slice(0, -2));
+  } else {
+    out.write('[');
+  }
   for (const row of model.rows) {
     out.write((first ? '\n' : ',\n') + JSON.stringify(toObject(model, row)));
     first = false;
   }
-  out.write(first ? ']\n' : '\n]\n');
+  out.write(first ? ']' : '\n]');
+  out.write(model.meta ? '}\n' : '\n');
 }
 
 /** One JSON object per line. */

@@ -38,6 +38,12 @@ export interface TableModel {
   readonly note?: string;
   /** rows to emphasise in a terminal table, e.g. a totals row */
   readonly isTotal?: (row: Row) => boolean;
+  /**
+   * JSON only: what a report states besides its rows (as-of date, settings used). With it the
+   * JSON form is one object, {...meta, "rows": [...]}, instead of a bare array; CSV and NDJSON
+   * stay plain rows.
+   */
+  readonly meta?: Readonly<Record<string, unknown>>;
 }
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;

@@ -69,3 +69,28 @@ export function parseWeek(text: string, today: string): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(t) && !Number.isNaN(Date.parse(`${t}T00:00:00Z`))) return isoWeekOf(t);
   return null;
 }
+
+/** The ISO week of a moment 'YYYY-MM-DD[ HH:MM[:SS]]' (its local calendar date). */
+export function isoWeekOfMoment(moment: string): string {
+  return isoWeekOf(moment.slice(0, 10));
+}
+
+/**
+ * The `n` consecutive weeks that end with `last`, oldest first.
+ * @example weeksEnding('2027-W01', 3) // ['2026-W52', '2026-W53', '2027-W01']
+ */
+export function weeksEnding(last: string, n: number): string[] {
+  const out: string[] = [];
+  for (let i = n - 1; i >= 0; i--) out.push(addWeeks(last, -i));
+  return out;
+}
+
+/** How many weeks from `a` to `b` (b − a; negative when b is earlier). */
+export function weeksBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${weekMonday(b)}T00:00:00Z`) - Date.parse(`${weekMonday(a)}T00:00:00Z`)) / (7 * 86_400_000));
+}
+
+/** '2026-W47 (2026-11-16 – 2026-11-22)' */
+export function describeWeek(week: string): string {
+  return `${week} (${weekMonday(week)} – ${weekSunday(week)})`;
+}

@@ -88,7 +88,21 @@ function writeFailure(err: unknown, dir: string): unknown {
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO') {
     return new CrmError(`writing the backup to ${dir} failed: ${detail}; nothing was kept`, 'check the disk (space, errors in the system log), or choose another directory with --to');
   }
+  // an error that lost its code on the way (e.g. from the checking thread) on a full disk
+  if (nearlyFull(dir)) {
+    return new CrmError(`no space left for the backup in ${dir} (${detail}); nothing was kept`, 'free some space there, or choose another directory with --to');
+  }
   return err;
+}
+
+/** Less than 1 MiB free where the backup was being written. */
+function nearlyFull(dir: string): boolean {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 function ensureDir(dir: string): void {

@@ -25,6 +25,7 @@ export interface ImportFlags {
   again?: boolean;
   country: string;
   delimiter?: string;
+  checkDuplicates?: boolean;
 }
 
 function entityOrThrow(name: string | undefined): EntitySpec {
@@ -157,6 +158,9 @@ export async function run(ctx: Context, entityArg: string, file: string | undefi
   if (inputFormat && !['csv', 'json', 'ndjson'].includes(inputFormat)) throw new UsageError('--input-format must be csv, json or ndjson');
   if (!/^[A-Za-z]{2}$/.test(flags.country)) throw new UsageError(`--country takes a two-letter country code such as RU, got ${JSON.stringify(flags.country)}`);
 
+  if (flags.checkDuplicates && spec.name !== 'clients' && spec.name !== 'contacts') {
+    throw new UsageError('--check-duplicates works with clients and contacts');
+  }
   const { importFile } = await import('../../import/run.js');
   await withDatabase(ctx, async (cdb) => {
     const progress = progressPrinter(ctx, file);
@@ -182,6 +186,12 @@ export async function run(ctx: Context, entityArg: string, file: string | undefi
         user: ctx.user,
         now: ctx.now(),
         onProgress: progress.update,
+        beforeCommit: flags.checkDuplicates
+          ? async (inserted) => {
+              const { checkIncoming } = await import('./dedupe.js');
+              await checkIncoming(ctx, cdb, spec.name === 'clients' ? 'client' : 'contact', inserted);
+            }
+          : undefined,
       });
     } finally {
       progress.done();
