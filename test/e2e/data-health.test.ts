@@ -37,6 +37,7 @@ describe('crm report data-health', () => {
     expect(by.get('stale-contacts')).toEqual(['2', '3', '0.6667']);
     expect(by.get('no-manager')).toEqual(['1', '3', '0.3333']);
     expect(by.get('no-contacts')).toEqual(['1', '3', '0.3333']);
+    expect(by.get('duplicates')).toEqual(['0', '3', '0']);
   });
 
   it('--list shows the records behind a check', () => {
@@ -59,5 +60,13 @@ describe('crm report data-health', () => {
     expect(json.completeness.at(-1)).toMatchObject({ client_type: '(all)', clients: 3 });
     expect(crm(['report', 'data-health', '--db', db, '--format', 'table']).stdout).toContain('Completeness of client records');
     expect(crm(['report', 'data-health', '--db', db, '--format', 'ndjson']).stdout.split('\n').length).toBeGreaterThan(5);
+  });
+
+  it('duplicate candidates are the groups crm dedupe proposes', () => {
+    fs.writeFileSync(path.join(dir, 'dup.csv'), 'external_id,name,client_type,inn,phone\nC9,"Ромашка, ООО",retail,7707083893,+7 495 123-45-67\n');
+    expect(crm(['import', 'clients', path.join(dir, 'dup.csv'), '--db', db]).status).toBe(0);
+    const list = parseCsv(crm(['report', 'data-health', '--db', db, '--list', 'duplicates']).stdout);
+    expect(list[0]).toEqual(['group', 'id', 'name', 'score']);
+    expect(list.slice(1).map((r) => r[2]).sort()).toEqual(['ООО «Ромашка»', 'Ромашка, ООО']);
   });
 });

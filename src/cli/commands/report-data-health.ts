@@ -22,17 +22,11 @@ export async function run(ctx: Context, flags: { list?: string; asOf?: string; s
     }
     const sections = dataHealth(input);
     await ctx.outputSections(flags.section ? sections.filter((s) => s.key === flags.section) : sections, flags.section ?? 'summary');
-    if (duplicates === null) ctx.info('duplicate candidates: not checked (crm dedupe is not available)');
   });
 }
 
-/** Groups of likely duplicate clients from crm dedupe, when that module is present. */
+/** Groups of likely duplicate clients, as crm dedupe finds them. */
 async function duplicateCandidates(cdb: CrmDatabase) {
-  try {
-    const mod = (await import('../../dedupe/health.js' as string)) as { duplicateClients?: (cdb: unknown) => Promise<{ group: number; id: number; name: string; score: number }[]> };
-    return mod.duplicateClients ? await mod.duplicateClients(cdb) : null;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw err;
-  }
+  const { duplicateClients } = await import('../../dedupe/health.js');
+  return duplicateClients(cdb);
 }
