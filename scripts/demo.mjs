@@ -28,6 +28,13 @@ for (const entity of ENTITIES) crm(`load ${entity}`, 'import', entity, path.join
 crm('the same file again is recognised and skipped', 'import', 'clients', path.join('fixtures', 'clients.csv'));
 crm('every import, newest first', 'import', 'log', '--format', 'table');
 crm('what is in the base', 'info', '--format', 'table');
+crm('find a client by part of its name, Cyrillic, any case', 'find', 'РОМАШК', '--format', 'table');
+crm('the client card: details, branches, buying centre, team, open deals, activities, tasks, goals', 'show', 'client', 'CL-0033', '--recent', '5', '--format', 'table');
+crm('key accounts in Москва with their managers', 'query', 'clients', '--key-accounts', '--region', 'Москва', '--columns', 'name,inn,manager,purchase_potential', '--format', 'table');
+crm('the planted duplicates, with their evidence (nothing is merged)', 'dedupe', 'clients', '--dry-run', '--format', 'table');
+crm('how current the base is', 'report', 'data-health', '--as-of', '2026-11-20', '--format', 'table');
+crm('a consistent, checked backup beside the database', 'backup');
+crm('the backups', 'backup', 'list', '--format', 'table');
 crm('key accounts against the Hise & Reid conditions: strong, developing and at-risk accounts, and the programme row', 'report', 'key-accounts', '--as-of', '2026-11-20', '--format', 'table');
 crm('why an account scored what it did: the evidence, the trap top-to-top and the flagged self-assessment', 'report', 'key-accounts', '--as-of', '2026-11-20', '--client', 'CL-0210', '--explain', '--format', 'table');
 crm('clients that should be key accounts, and key accounts that do not qualify', 'report', 'key-candidates', '--as-of', '2026-11-20', '--format', 'table');
