@@ -3,7 +3,7 @@
  * everyday edits. Thin: flags → src/edit/records.ts.
  */
 import { UsageError } from '../../errors.js';
-import { findEntity, type EntitySpec } from '../../import/entities.js';
+import { findEntity, type EntitySpec, type FieldSpec } from '../../import/entities.js';
 import { localDate, parseDate } from '../../util/dates.js';
 import type { Context } from '../context.js';
 import { withDatabase } from '../with-database.js';
@@ -34,6 +34,18 @@ async function contactId(cdb: CrmDatabase, ref: string): Promise<number> {
   const r = new RefResolver(cdb.sqlite, 'main').resolve('contact', ref);
   if (!r.ok) throw new UsageError(r.reason, 'refer to a contact by id (#12), external id or e-mail');
   return r.id;
+}
+
+/**
+ * A contact's client as people type it on the command line (id, external id, INN or name),
+ * taken out of the values and returned as client_id.
+ */
+async function takeClient(cdb: CrmDatabase, s: EntitySpec, values: Map<FieldSpec, string>): Promise<Record<string, number>> {
+  const field = s.fields.find((f) => f.name === 'client')!;
+  const client = values.get(field);
+  if (client === undefined) return {};
+  values.delete(field);
+  return { client_id: await clientId(cdb, client) };
 }
 
 function describeChanges(changes: readonly { field: string; before: unknown; after: unknown }[]): string {
@@ -85,14 +97,7 @@ export async function contactAdd(ctx: Context, flags: Flags): Promise<void> {
   await withDatabase(ctx, async (cdb) => {
     const s = spec('contacts');
     const values = valuesFromFlags(s, flags);
-    const extra: Record<string, number> = {};
-    const client = values.get(s.fields.find((f) => f.name === 'client')!);
-    if (client !== undefined) {
-      // the client as on the command line: id, external id, INN or name
-      extra.client_id = await clientId(cdb, client);
-      values.delete(s.fields.find((f) => f.name === 'client')!);
-    }
-    const id = addRecord(cdb, s, values, editContext(ctx, flags), extra);
+    const id = addRecord(cdb, s, values, editContext(ctx, flags), await takeClient(cdb, s, values));
     ctx.info(`added contact #${id}`);
     if (ctx.render.format !== 'table') await ctx.output({ columns: [{ key: 'id', type: 'int' }], rows: [{ id }] });
   });
@@ -104,13 +109,7 @@ export async function contactUpdate(ctx: Context, ref: string, flags: Flags): Pr
     const id = await contactId(cdb, ref);
     const s = spec('contacts');
     const values = valuesFromFlags(s, flags);
-    const extra: Record<string, number> = {};
-    const client = values.get(s.fields.find((f) => f.name === 'client')!);
-    if (client !== undefined) {
-      extra.client_id = await clientId(cdb, client);
-      values.delete(s.fields.find((f) => f.name === 'client')!);
-    }
-    const changes = updateRecord(cdb, s, id, values, editContext(ctx, flags), extra);
+    const changes = updateRecord(cdb, s, id, values, editContext(ctx, flags), await takeClient(cdb, s, values));
     ctx.info(changes.length ? `contact #${id} changed:\n${describeChanges(changes)}` : `contact #${id}: nothing changed`);
   });
 }
@@ -162,10 +161,8 @@ export async function log(ctx: Context, kind: string | undefined, note: string[]
   await withDatabase(ctx, async (cdb) => {
     const extra: Record<string, number> = { staff_id: await staffId(cdb, ctx, flags.staff) };
     values.delete(field('staff'));
-    const client = values.get(field('client'));
-    if (client === undefined) throw new UsageError('which client? --client ID|INN|NAME');
-    extra.client_id = await clientId(cdb, client);
-    values.delete(field('client'));
+    if (!values.has(field('client'))) throw new UsageError('which client? --client ID|INN|NAME');
+    Object.assign(extra, await takeClient(cdb, s, values));
     const contact = values.get(field('contact'));
     if (contact !== undefined) {
       extra.contact_id = await contactId(cdb, contact);
