@@ -142,14 +142,13 @@ export function trendModel(reviews: readonly WeekReview[], opts: WeeklyModelOpti
   };
 }
 
-/** The carry-over list: the week's not-done tasks, the longest-carried first. */
-export function carryOverModel(items: readonly CarryOverItem[], week: string, opts: WeeklyModelOptions = {}): TableModel {
-  const compact = opts.compact ?? false;
-  const rows: Row[] = items.map((t) => ({
+/** One task of the carry-over list under its stable column names (CSV, JSON). */
+export function carryOverRow(t: CarryOverItem): Row {
+  return {
     task_id: t.id,
     week: t.week,
     staff_id: t.staffId,
-    staff: compact ? shortName(t.staffName) : t.staffName,
+    staff: t.staffName,
     client_id: t.clientId,
     client_external_id: t.clientExternalId,
     client: t.clientName,
@@ -162,7 +161,13 @@ export function carryOverModel(items: readonly CarryOverItem[], week: string, op
     weeks_open: t.weeksOpen,
     carried_to_id: t.carriedToId,
     carried_to_week: t.carriedToWeek,
-  }));
+  };
+}
+
+/** The carry-over list: the week's not-done tasks, the longest-carried first. */
+export function carryOverModel(items: readonly CarryOverItem[], week: string, opts: WeeklyModelOptions = {}): TableModel {
+  const compact = opts.compact ?? false;
+  const rows: Row[] = items.map((t) => ({ ...carryOverRow(t), staff: compact ? shortName(t.staffName) : t.staffName }));
   const columns: Column[] = compact
     ? [
         { key: 'task_id', header: 'Task', type: 'int' },

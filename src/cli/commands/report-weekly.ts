@@ -8,7 +8,7 @@ import { resolveStaff } from '../../db/queries/plan.js';
 import { UsageError } from '../../errors.js';
 import { carryOverList, reviewWeeks, type CarryOverItem } from '../../plan/review.js';
 import { weekOption } from '../../plan/tasks.js';
-import { carryOverModel, trendModel, weeklyModel } from '../../reports/weekly.js';
+import { carryOverModel, carryOverRow, trendModel, weeklyModel } from '../../reports/weekly.js';
 import { localDate } from '../../util/dates.js';
 import { isoWeekOf, weekMonday, weekSunday, weeksEnding } from '../../util/isoweek.js';
 import type { Context } from '../context.js';
@@ -29,24 +29,12 @@ export function parseWeeks(text: string | undefined): number | undefined {
   return n;
 }
 
+/** The carry-over list inside the JSON object: the rows of the CSV, without the week it is for. */
 function carryOverJson(items: readonly CarryOverItem[]) {
-  return items.map((t) => ({
-    task_id: t.id,
-    staff_id: t.staffId,
-    staff: t.staffName,
-    client_id: t.clientId,
-    client_external_id: t.clientExternalId,
-    client: t.clientName,
-    contact: t.contactName,
-    kind: t.kind,
-    task: t.task,
-    status: t.status,
-    carry_count: t.carryCount,
-    since_week: t.sinceWeek,
-    weeks_open: t.weeksOpen,
-    carried_to_id: t.carriedToId,
-    carried_to_week: t.carriedToWeek,
-  }));
+  return items.map((t) => {
+    const { week: _week, ...row } = carryOverRow(t);
+    return row;
+  });
 }
 
 export async function run(ctx: Context, flags: WeeklyFlags): Promise<void> {

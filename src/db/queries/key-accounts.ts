@@ -33,6 +33,33 @@ async function inChunks<T>(ids: readonly number[], query: (chunk: number[]) => P
   return out;
 }
 
+/** An account_team row joined with its staff member, as the reports use it. */
+export function teamMember(r: {
+  client_id: number;
+  staff_id: number;
+  name: string;
+  staff_role: string;
+  staff_region: string | null;
+  active: number;
+  role: string;
+  region: string | null;
+  since: string | null;
+  until: string | null;
+}): TeamMember {
+  return {
+    clientId: r.client_id,
+    staffId: r.staff_id,
+    staffName: r.name,
+    staffRole: r.staff_role,
+    staffRegion: r.staff_region,
+    staffActive: r.active === 1,
+    role: r.role,
+    region: r.region,
+    since: r.since,
+    until: r.until,
+  };
+}
+
 export async function countLostKeyAccounts(db: Kysely<DB>): Promise<number> {
   const r = await db
     .selectFrom('clients')
@@ -118,18 +145,7 @@ export async function keyAccountFacts(db: Kysely<DB>, q: KamQuery): Promise<Acco
       )
     )
       .sort(byId)
-      .map((r) => ({
-      clientId: r.client_id,
-      staffId: r.staff_id,
-      staffName: r.name,
-      staffRole: r.staff_role,
-      staffRegion: r.staff_region,
-      staffActive: r.active === 1,
-      role: r.role,
-      region: r.region,
-      since: r.since,
-      until: r.until,
-    })),
+      .map(teamMember),
   );
 
   const contacts = spread<ContactFact>(

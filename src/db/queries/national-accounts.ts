@@ -4,6 +4,7 @@
  */
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { TeamMember } from '../../reports/key-accounts.js';
+import { teamMember } from './key-accounts.js';
 import type { NationalFacts, NationalUnit, UnitStaffActivity } from '../../reports/national-accounts.js';
 import { addDays } from '../../util/dates.js';
 import type { DB } from '../types.js';
@@ -71,18 +72,7 @@ export async function nationalAccountFacts(db: Kysely<DB>, q: NationalQuery): Pr
     .where('t.client_id', 'in', units())
     .orderBy('t.id')
     .execute()) {
-    const member: TeamMember = {
-      clientId: r.client_id,
-      staffId: r.staff_id,
-      staffName: r.name,
-      staffRole: r.staff_role,
-      staffRegion: r.staff_region,
-      staffActive: r.active === 1,
-      role: r.role,
-      region: r.region,
-      since: r.since,
-      until: r.until,
-    };
+    const member = teamMember(r);
     for (const h of hqOf.get(r.client_id) ?? []) push(team, h, member);
   }
 
