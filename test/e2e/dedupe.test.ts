@@ -319,6 +319,9 @@ describe('crm dedupe: interactive review on a terminal', () => {
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let prompts = 0;
+    let closed = false;
+    // a prompt redrawn just as the review ends can schedule a key press after the child is gone
+    child.stdin.on('error', () => {});
     const answered = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no prompt: ${out}`)), 30_000);
       child.stdout.on('data', (d: Buffer) => {
@@ -327,10 +330,13 @@ describe('crm dedupe: interactive review on a terminal', () => {
         if (seen > prompts) {
           prompts = seen;
           // group 1: Enter takes the first choice (merge into the suggested survivor); group 2: up to "Stop reviewing"
-          setTimeout(() => child.stdin.write(prompts === 1 ? '\r' : '\u001b[A\r'), 150);
+          setTimeout(() => {
+            if (!closed) child.stdin.write(prompts === 1 ? '\r' : '\u001b[A\r');
+          }, 150);
         }
       });
       child.on('close', () => {
+        closed = true;
         clearTimeout(timer);
         resolve();
       });
