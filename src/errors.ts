@@ -22,6 +22,8 @@ export const ExitCode = {
   INTEGRITY: 6,
   /** Another run holds the lock (e.g. a second `crm backup` while one is running). */
   LOCKED: 7,
+  /** Cannot connect to the PostgreSQL server: refused, unknown host, wrong password, lost connection. */
+  CANNOT_CONNECT: 8,
   /** Unexpected exception: a bug in crm. */
   BUG: 70,
   /** Interrupted by Ctrl-C or a declined confirmation. */
@@ -81,6 +83,10 @@ export class LockedError extends CrmError {
   override readonly exitCode = ExitCode.LOCKED;
 }
 
+export class ConnectError extends CrmError {
+  override readonly exitCode = ExitCode.CANNOT_CONNECT;
+}
+
 export class InterruptedError extends CrmError {
   override readonly exitCode = ExitCode.INTERRUPTED;
 }
@@ -99,6 +105,8 @@ export function classifyError(err: unknown): unknown {
   const { code, message } = err as SqliteLikeError;
   const text = typeof message === 'string' ? message : String(err);
   if (typeof code !== 'string') return err;
+  const pg = classifyPostgres(code, text);
+  if (pg) return pg;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new BusyError(`the database is busy: ${text}`, 'another crm or sqlite3 process is writing to it; try again in a moment');
   }
@@ -121,4 +129,25 @@ export function classifyError(err: unknown): unknown {
     return new InputError(`a constraint of the data model was violated: ${text}`);
   }
   return err;
+}
+
+/** PostgreSQL's SQLSTATE codes and the socket errors of a server connection. Never echoes a password (pg's messages hold none). */
+function classifyPostgres(code: string, text: string): CrmError | undefined {
+  const hint = 'check that the server runs and the URL (host, port, database, user); the password comes from PGPASSWORD or ~/.pgpass';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') {
+    return new ConnectError(`cannot connect to the PostgreSQL server: ${text}`, hint);
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08')) {
+    return new ConnectError(`the connection to the PostgreSQL server failed or was lost: ${text}`, 'nothing of the interrupted command was committed; run it again when the server is back');
+  }
+  if (code === '28P01' || code === '28000') return new ConnectError(`the PostgreSQL server refused the login: ${text}`, hint);
+  if (code === '3D000') return new ConnectError(`${text} on the PostgreSQL server`, 'create it first (createdb NAME), then run crm init --db with its URL');
+  if (code === '40001' || code === '40P01' || code === '55P03') {
+    return new BusyError(`the database is busy: ${text}`, 'another crm run changed the same rows at the same time; run the command again');
+  }
+  if (code === '25006') return new UsageError(`refused: ${text}`);
+  if (code.startsWith('23')) return new InputError(`a constraint of the data model was violated: ${text}`);
+  if (code === '53100') return new CrmError(`the server's disk is full: ${text}`, 'free some space on the server and run the command again');
+  if (code === '42501') return new CrmError(`permission denied on the server: ${text}`, 'the database user needs rights on the crm tables');
+  return undefined;
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { DatabaseError } from '../errors.js';
+import { DatabaseError, UsageError } from '../errors.js';
 import { LATEST_VERSION, MIGRATIONS, migrationPlan, type Migration } from './migrations.js';
 import {
   APPLICATION_ID,
@@ -17,22 +17,38 @@ import {
   vacuumInto,
   type SqliteHandle,
 } from './sqlite.js';
+import { resolveTarget, type DbTarget } from './target.js';
 import type { DB } from './types.js';
 
+export type BackendKind = 'sqlite' | 'postgres';
+
 export interface CrmDatabase {
+  readonly kind: BackendKind;
+  /** The SQLite file, or the PostgreSQL URL as shown to people (never with a password). */
   readonly path: string;
   readonly db: Kysely<DB>;
-  /** The raw connection: for the SQLite-only helpers in src/db, not for commands. */
+  /**
+   * The raw SQLite connection: for the SQLite-only helpers in src/db, not for commands. On
+   * PostgreSQL reading it throws a clear error, so a path not yet built for the server says so.
+   */
   readonly sqlite: SqliteHandle;
-  /** Set when opening migrated the file forward: where the copy of the old file went. */
-  readonly migratedFrom?: { version: number; backup: string };
+  /** Set when opening migrated the database forward: from which version, and where the copy of the old file went (SQLite). */
+  readonly migratedFrom?: { version: number; backup?: string };
   close(): Promise<void>;
 }
 
-/** `--db`, else `CRM_DB`, else ./crm.db — as an absolute path. */
-export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = flag ?? (env.CRM_DB ? env.CRM_DB : undefined) ?? 'crm.db';
-  return path.resolve(chosen);
+/**
+ * `--db`, else `CRM_DB`, else ./crm.db — as an absolute path. For the commands that only work on
+ * a SQLite file; a PostgreSQL URL gets a clear error here.
+ */
+export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, what = 'this command'): string {
+  const target = resolveTarget(flag, env);
+  if (target.kind === 'postgres') throw notOnPostgres(what);
+  return target.path;
+}
+
+export function notOnPostgres(what: string): UsageError {
+  return new UsageError(`${what} works on a SQLite file, not on a PostgreSQL server`, 'run it with --db FILE');
 }
 
 export function schemaSql(): string {
@@ -52,6 +68,7 @@ function allMigrations(env: NodeJS.ProcessEnv): readonly Migration[] {
 function wrap(file: string, sqlite: SqliteHandle, migratedFrom?: CrmDatabase['migratedFrom']): CrmDatabase {
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
+    kind: 'sqlite',
     path: file,
     db,
     sqlite,
@@ -181,4 +198,34 @@ function migrate(file: string, sqlite: SqliteHandle, from: number, plan: Migrati
     sqlite.pragma('foreign_keys = ON');
   }
   return backup;
+}
+
+/** Opens the database a target names: a SQLite file, or a crm database on a PostgreSQL server. */
+export async function openTarget(target: DbTarget, opts: OpenOptions = {}): Promise<CrmDatabase> {
+  if (target.kind === 'sqlite') return openDatabase(target.path, opts);
+  const env = opts.env ?? process.env;
+  const { openPostgres } = await import('./postgres.js');
+  const opened = await openPostgres(target, allMigrations(env), env);
+  return {
+    kind: 'postgres',
+    path: target.display,
+    db: opened.db,
+    get sqlite(): SqliteHandle {
+      throw notOnPostgres('this command');
+    },
+    migratedFrom: opened.migratedFrom !== undefined ? { version: opened.migratedFrom } : undefined,
+    close: () => opened.db.destroy(),
+  };
+}
+
+export interface TargetInitResult extends InitResult {
+  readonly kind: DbTarget['kind'];
+}
+
+/** `crm init` on either backend. */
+export async function initTarget(target: DbTarget, env: NodeJS.ProcessEnv = process.env): Promise<TargetInitResult> {
+  if (target.kind === 'sqlite') return { kind: 'sqlite', ...initDatabase(target.path, env) };
+  const { initPostgres } = await import('./postgres.js');
+  const r = await initPostgres(target, allMigrations(env), env);
+  return { kind: 'postgres', path: target.display, ...r };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, crm, parseCsv, query, snapshot, tempDir, type RunResult } from '../helpers/cli.js';
+import { BIN, ROOT, crm, parseCsv, query, snapshot, tempDir, type RunResult, newDb } from '../helpers/cli.js';
 
 const BACKUP = /^crm-\d{8}-\d{6}(\.\d+)?\.db(\.gz)?$/;
 const isRoot = process.getuid?.() === 0;
@@ -15,7 +15,7 @@ let db: string;
 let bk: string;
 beforeEach(() => {
   dir = tempDir('crm-backup-');
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   bk = path.join(dir, 'bk');
   expect(crm(['init', '--db', db]).status).toBe(0);
   seed(db);

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, query, tempDir } from '../helpers/cli.js';
+import { crm, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -10,7 +9,7 @@ const run = (...args: string[]) => crm([...args, '--db', db]);
 
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   expect(crm(['init', '--db', db]).status).toBe(0);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, tempDir } from '../helpers/cli.js';
+import { crm, parseCsv, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   crm(['init', '--db', db]);
   const w = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), text);
   w('staff.csv', 'name,email,role\nЁлкина Алёна,elkina@example.ru,account_manager\n');

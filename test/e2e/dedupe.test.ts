@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, crm, parseCsv, query, tempDir } from '../helpers/cli.js';
+import { BIN, ROOT, crm, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
 
 // One base built from fixtures/ for the whole file; each test works on its own copy.
 let shared: string;
@@ -26,7 +26,7 @@ afterAll(() => fs.rmSync(shared, { recursive: true, force: true }));
 
 beforeEach(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   fs.copyFileSync(fixturesDb, db);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

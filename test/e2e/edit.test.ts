@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crm, query, snapshot, tempDir } from '../helpers/cli.js';
+import { crm, query, snapshot, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -9,7 +9,7 @@ const run = (args: string[], env: Record<string, string> = {}) => crm([...args, 
 
 beforeEach(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   crm(['init', '--db', db]);
   fs.writeFileSync(path.join(dir, 's.csv'), 'name,email,role\nЁлкина Алёна,elkina@example.ru,account_manager\nПетров Пётр,petrov@example.ru,field_rep\n');
   expect(run(['import', 'staff', path.join(dir, 's.csv')]).status).toBe(0);

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, crm, query, tempDir } from '../helpers/cli.js';
+import { ROOT, crm, query, tempDir, newDb } from '../helpers/cli.js';
 
 const ENTITIES = ['staff', 'clients', 'contacts', 'account_team', 'products', 'promotions', 'responses', 'deals', 'plan_tasks', 'activities', 'goals', 'assessments'];
 let dir: string;
 let db: string;
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   crm(['init', '--db', db]);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

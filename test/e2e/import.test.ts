@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, crm, parseCsv, query, snapshot, tempDir } from '../helpers/cli.js';
+import { BIN, crm, parseCsv, query, snapshot, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -21,7 +21,7 @@ const CLIENTS =
 
 beforeEach(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   expect(crm(['init', '--db', db]).status).toBe(0);
   expect(imp('staff', file('staff.csv', STAFF)).status).toBe(0);
 });

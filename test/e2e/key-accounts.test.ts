@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, query, tempDir } from '../helpers/cli.js';
+import { crm, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
 
 // Three key accounts built so that each condition's evidence is present, partial or absent,
 // as of 2026-11-20 with the default 13-week window (2026-W35…W47, from 2026-08-24).
@@ -76,7 +76,7 @@ const csv = (args: string[]) => {
 
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   expect(crm(['init', '--db', db]).status).toBe(0);
   for (const [entity, text] of Object.entries(DATA)) {
     const file = path.join(dir, `${entity}.csv`);

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crm, query, tempDir } from '../helpers/cli.js';
+import { crm, query, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
 let migrations: string;
 beforeEach(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   migrations = path.join(dir, 'migrations.json');
   // a test-only migration: the "newer tool" adds a column and fills it from existing data
   fs.writeFileSync(

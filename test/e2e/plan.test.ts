@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, query, snapshot, tempDir } from '../helpers/cli.js';
+import { crm, parseCsv, query, snapshot, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -21,7 +21,7 @@ const idOf = (ext: string) => query<{ id: number }>(db, 'SELECT id FROM plan_tas
 
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   clock = path.join(dir, 'clock.mjs');
   fs.writeFileSync(
     clock,

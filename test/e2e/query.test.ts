@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, snapshot, tempDir } from '../helpers/cli.js';
+import { crm, parseCsv, snapshot, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -10,7 +10,7 @@ const rowsOf = (r: { stdout: string }) => parseCsv(r.stdout);
 
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   crm(['init', '--db', db]);
   const w = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), text);
   w('staff.csv', 'name,email,role\nЁлкина Алёна,elkina@example.ru,account_manager\nПетров Пётр,petrov@example.ru,field_rep\n');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../src/util/dates.js';
-import { crm, parseCsv, tempDir } from '../helpers/cli.js';
+import { crm, parseCsv, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -19,7 +19,7 @@ const objects = (rows: string[][]) => rows.slice(1).map((r) => Object.fromEntrie
 
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   expect(crm(['init', '--db', db]).status).toBe(0);
   const files: Record<string, string> = {
     staff: 'name,email,role\nИванов Иван,ivanov@x.ru,account_manager\nПетрова Анна,petrova@x.ru,field_rep\n',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, query, tempDir } from '../helpers/cli.js';
+import { crm, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
 
 // A small base whose figures are computed by hand in the comments. Weeks: 2026-W45 = 2–8 Nov,
 // W46 = 9–15 Nov, W47 = 16–22 Nov, W48 = 23–29 Nov; 2026-W53 = 28 Dec – 3 Jan; 2027-W01 = 4–10 Jan.
@@ -71,7 +71,7 @@ const csv = (args: string[]) => {
 
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   clock = path.join(dir, 'clock.mjs');
   // the clock the binary sees: `new Date()` and Date.now() are CRM_TEST_NOW
   fs.writeFileSync(

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, crm, parseCsv, tempDir } from '../helpers/cli.js';
+import { ROOT, crm, parseCsv, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
 const ENTITIES = ['staff', 'clients', 'contacts', 'account_team', 'products', 'promotions', 'responses', 'deals', 'plan_tasks', 'activities', 'goals', 'assessments'];
 beforeAll(() => {
   dir = tempDir();
-  db = path.join(dir, 'crm.db');
+  db = newDb(dir);
   crm(['init', '--db', db]);
   for (const e of ENTITIES) expect(crm(['import', e, path.join(ROOT, 'fixtures', `${e}.csv`), '--db', db, '-q']).status).toBe(0);
 });

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { isPgUrl, pgQuery, pgSnapshot } from './backend.js';
+
+export { BACKEND, PG, newDb, newPgDatabase, psql } from './backend.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/crm.js');
@@ -46,6 +49,7 @@ export function tempDir(prefix = 'crm-test-'): string {
 
 /** Reads a database directly (not through crm) to check what a command left behind. */
 export function query<T = Record<string, unknown>>(dbFile: string, sql: string, ...params: unknown[]): T[] {
+  if (isPgUrl(dbFile)) return pgQuery<T>(dbFile, sql, params);
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
     return db.prepare(sql).all(...params) as T[];
@@ -56,6 +60,7 @@ export function query<T = Record<string, unknown>>(dbFile: string, sql: string, 
 
 /** A stable digest of everything in the database: schema and every row of every table. */
 export function snapshot(dbFile: string): string {
+  if (isPgUrl(dbFile)) return pgSnapshot(dbFile);
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
     const parts: string[] = [];

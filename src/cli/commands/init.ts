@@ -1,12 +1,13 @@
-import { initDatabase, resolveDbPath } from '../../db/open.js';
+import { initTarget } from '../../db/open.js';
+import { resolveTarget } from '../../db/target.js';
 import type { Context } from '../context.js';
 
 export async function run(ctx: Context): Promise<void> {
-  const file = resolveDbPath(ctx.dbFlag, ctx.env);
-  const result = initDatabase(file, ctx.env);
+  const target = resolveTarget(ctx.dbFlag, ctx.env);
+  const result = await initTarget(target, ctx.env);
   if (result.created) {
-    ctx.info(`created ${file} (schema version ${result.version})`);
+    ctx.info(`created ${target.display} (schema version ${result.version})`);
   } else {
-    ctx.info(`${file} already exists (schema version ${result.version}); nothing changed`);
+    ctx.info(`${target.display} already exists (schema version ${result.version}); nothing changed`);
   }
 }

@@ -1,0 +1,17 @@
+/**
+ * The end-to-end suite on PostgreSQL: the same test files, with the one switch
+ * CRM_TEST_BACKEND=postgres (test/helpers/backend.ts). Run through `npm run test:pg`, which starts
+ * a throwaway server (scripts/pg-cluster.mjs). A file joins this list once every command it runs
+ * works on the server.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/e2e/pg-schema.test.ts'],
+    env: { CRM_TEST_BACKEND: 'postgres' },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    maxWorkers: 2,
+  },
+});
