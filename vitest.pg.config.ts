@@ -8,7 +8,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/e2e/pg-schema.test.ts'],
+    include: [
+      'test/e2e/pg-schema.test.ts',
+      'test/e2e/migrate-to.test.ts',
+      'test/e2e/report-parity.test.ts',
+    ],
     env: { CRM_TEST_BACKEND: 'postgres' },
     testTimeout: 120_000,
     hookTimeout: 120_000,

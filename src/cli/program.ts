@@ -76,6 +76,18 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('crm info', 'crm info --db sales.db --format json'))
     .action(lazy(() => import('./commands/info.js')));
 
+  program
+    .command('migrate-to')
+    .description('copy the whole SQLite base into an empty PostgreSQL database, checked table by table')
+    .argument('<url>', 'the empty target database: postgres://user@host:port/dbname (password: PGPASSWORD or ~/.pgpass)')
+    .addHelpText(
+      'after',
+      '\nOne transaction: the schema, every row with its id, then a row count and a checksum per table on\n' +
+        'both sides; any difference rolls everything back (exit 6). A target that is not empty is refused (exit 4).\n' +
+        examples('crm migrate-to postgres://crm@db.example.ru:5432/sales --db sales.db', 'PGPASSWORD=… crm migrate-to postgres://crm@localhost/crm --format csv'),
+    )
+    .action(lazy(() => import('./commands/migrate-to.js')));
+
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
     .command('import')

@@ -10,7 +10,7 @@ export function infoModel(f: DatabaseFacts): TableModel {
     { property: 'size_bytes', value: f.bytes },
     { property: 'schema_version', value: f.schemaVersion },
     { property: 'engine', value: f.engine },
-    { property: 'journal_mode', value: f.journalMode },
+    ...(f.journalMode !== null ? [{ property: 'journal_mode', value: f.journalMode }] : []),
     {
       property: 'last_import',
       value: f.lastImport

@@ -9,7 +9,8 @@ export interface DatabaseFacts {
   readonly bytes: number;
   readonly schemaVersion: number;
   readonly engine: string;
-  readonly journalMode: string;
+  /** SQLite's journal mode (wal); null on PostgreSQL, which has none */
+  readonly journalMode: string | null;
   readonly rows: ReadonlyArray<{ table: TableName; count: number }>;
   readonly lastImport: { at: string; entity: string; file: string; inserted: number; updated: number; status: string } | null;
   readonly lastBackup: { at: string; file: string; bytes: number; verified: boolean } | null;
@@ -21,6 +22,27 @@ function fileSize(file: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Where the base is, how big, which schema version and engine: the part that differs by backend. */
+async function engineFacts(cdb: CrmDatabase): Promise<Pick<DatabaseFacts, 'path' | 'bytes' | 'schemaVersion' | 'engine' | 'journalMode'>> {
+  if (cdb.kind === 'postgres') {
+    const pg = await import('../postgres.js');
+    return {
+      path: cdb.path,
+      bytes: await pg.databaseBytes(cdb.db),
+      schemaVersion: await pg.schemaVersion(cdb.db),
+      engine: await pg.serverVersion(cdb.db),
+      journalMode: null,
+    };
+  }
+  return {
+    path: cdb.path,
+    bytes: fileSize(cdb.path) + fileSize(`${cdb.path}-wal`),
+    schemaVersion: userVersion(cdb.sqlite),
+    engine: `SQLite ${sqliteVersion(cdb.sqlite)}`,
+    journalMode: journalMode(cdb.sqlite),
+  };
 }
 
 export async function databaseFacts(cdb: CrmDatabase): Promise<DatabaseFacts> {
@@ -42,11 +64,7 @@ export async function databaseFacts(cdb: CrmDatabase): Promise<DatabaseFacts> {
     .executeTakeFirst();
   const bak = await db.selectFrom('backup_runs').select(['finished_at', 'file', 'bytes', 'verified']).orderBy('id', 'desc').limit(1).executeTakeFirst();
   return {
-    path: cdb.path,
-    bytes: fileSize(cdb.path) + fileSize(`${cdb.path}-wal`),
-    schemaVersion: userVersion(cdb.sqlite),
-    engine: `SQLite ${sqliteVersion(cdb.sqlite)}`,
-    journalMode: journalMode(cdb.sqlite),
+    ...(await engineFacts(cdb)),
     rows,
     lastImport: imp
       ? { at: imp.finished_at ?? imp.started_at, entity: imp.entity, file: imp.file_name, inserted: imp.inserted, updated: imp.updated, status: imp.status }
