@@ -302,6 +302,8 @@ export async function migrateToPostgres(opts: MigrateOptions): Promise<MigrateRe
       }
       const ok = checks.every((c) => c.ok);
       await client.query(ok ? 'COMMIT' : 'ROLLBACK');
+      // the planner's statistics now, not when autovacuum gets round to it: reports plan on them
+      if (ok) await client.query('ANALYZE');
       return { tables: checks, ok, schemaVersion: opts.sourceVersion, committed: ok };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
