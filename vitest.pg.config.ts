@@ -12,6 +12,8 @@ export default defineConfig({
       'test/e2e/pg-schema.test.ts',
       'test/e2e/migrate-to.test.ts',
       'test/e2e/report-parity.test.ts',
+      'test/e2e/backup.test.ts',
+      'test/e2e/pg-connect.test.ts',
     ],
     env: { CRM_TEST_BACKEND: 'postgres' },
     testTimeout: 120_000,

@@ -104,7 +104,7 @@ export function classifyError(err: unknown): unknown {
   if (err instanceof CrmError || typeof err !== 'object' || err === null) return err;
   const { code, message } = err as SqliteLikeError;
   const text = typeof message === 'string' ? message : String(err);
-  if (typeof code !== 'string') return err;
+  if (typeof code !== 'string') return classifyUncoded(err, text);
   const pg = classifyPostgres(code, text);
   if (pg) return pg;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
@@ -129,6 +129,35 @@ export function classifyError(err: unknown): unknown {
     return new InputError(`a constraint of the data model was violated: ${text}`);
   }
   return err;
+}
+
+/**
+ * Driver errors without a code. node-postgres, asked for a password the server wants when there
+ * is none (no PGPASSWORD, no line in ~/.pgpass), fails inside its SCRAM client with "SASL:
+ * SCRAM-SERVER-FIRST-MESSAGE: client password must be a string" (or, for md5 and password
+ * logins, a TypeError about the password).
+ */
+function classifyUncoded(err: unknown, text: string): unknown {
+  if (/client password must be a string|SASL: SCRAM-SERVER-FIRST-MESSAGE|password must be a string/i.test(text)) {
+    return new ConnectError(
+      'the PostgreSQL server wants a password and none was given',
+      'set PGPASSWORD, or add a line host:port:database:user:password to ~/.pgpass (chmod 0600); never put it in the URL',
+    ); // the same as noPassword() of src/db/pg-pass.ts
+  }
+  if (/Connection terminated (unexpectedly|due to connection timeout)|timeout expired/i.test(text)) {
+    return new ConnectError(`the connection to the PostgreSQL server failed or was lost: ${text}`, 'check that the server runs and the URL (host, port, database, user); nothing of the interrupted command was committed');
+  }
+  return err;
+}
+
+/**
+ * A failure while connecting to a server, said with the server's name (the URL as shown to
+ * people: user, host, port and database, never a password).
+ */
+export function atServer(err: unknown, display: string): unknown {
+  const e = classifyError(err);
+  if (e instanceof ConnectError && !e.message.includes(display)) return new ConnectError(`${display}: ${e.message}`, e.hint);
+  return e;
 }
 
 /** PostgreSQL's SQLSTATE codes and the socket errors of a server connection. Never echoes a password (pg's messages hold none). */

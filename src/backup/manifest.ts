@@ -35,7 +35,11 @@ export interface Manifest {
   /** the database it is a copy of, absolute path */
   readonly source: string;
   readonly schema_version: number;
-  readonly sqlite_version: string;
+  /** the SQLite library that wrote the copy (absent in a PostgreSQL backup) */
+  readonly sqlite_version?: string;
+  /** 'postgresql': the file is a pg_dump custom-format archive and `postgresql` says of what (pg-dump.ts) */
+  readonly engine?: 'postgresql';
+  readonly postgresql?: { readonly database: string; readonly server_version: string; readonly pg_dump_version: string };
   readonly crm_version: string;
   readonly host: string;
   /** which PRAGMA checked the copy before it got its name: full = integrity_check, quick = quick_check */

@@ -4,6 +4,7 @@
  * `<name>.json` beside it. Work in progress never has such a name: it is a hidden
  * `.crm-backup-tmp-*` file, so a half-written copy can never be mistaken for a backup.
  */
+import { parsePgBackupName } from './pg-naming.js';
 
 const BACKUP_NAME = /^crm-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:\.(\d{1,4}))?\.db(\.gz)?$/;
 
@@ -31,7 +32,7 @@ export function backupFileName(at: Date, seq: number, compressed: boolean): stri
 /** The parts of a backup file name, or null when the name is not one crm gives. */
 export function parseBackupName(name: string): BackupName | null {
   const m = BACKUP_NAME.exec(name);
-  if (!m) return null;
+  if (!m) return parsePgBackupName(name); // crm-<database>-….dump: see pg-naming.ts
   const [, y, mo, d, h, mi, s, seq, gz] = m;
   return { stamp: `${y}-${mo}-${d} ${h}:${mi}:${s}`, seq: seq ? Number(seq) : 0, compressed: gz !== undefined };
 }

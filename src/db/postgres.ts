@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DatabaseError } from '../errors.js';
 import { LATEST_VERSION, migrationPlan, type Migration } from './migrations.js';
+import { pgClientClass } from './pg-pass.js';
 import { PG_FUNCTIONS, PG_META, toPostgres } from './pg-schema.js';
 import type { DbTarget } from './target.js';
 import type { DB } from './types.js';
@@ -41,6 +42,7 @@ function timeZone(env: NodeJS.ProcessEnv): string {
 export function createPool(target: PgTarget, env: NodeJS.ProcessEnv = process.env, max = 4): pg.Pool {
   const pool = new pg.Pool({
     connectionString: target.url,
+    Client: pgClientClass(pg, target.url, env),
     types,
     max,
     application_name: 'crm',

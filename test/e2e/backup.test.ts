@@ -5,9 +5,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, crm, parseCsv, query, snapshot, tempDir, type RunResult, newDb } from '../helpers/cli.js';
+import { BIN, PG, ROOT, crm, newPgDatabase, parseCsv, psql, query, snapshot, tempDir, type RunResult, newDb } from '../helpers/cli.js';
 
-const BACKUP = /^crm-\d{8}-\d{6}(\.\d+)?\.db(\.gz)?$/;
+// a SQLite backup, or a server's dump: crm-<database>-YYYYMMDD-HHMMSS.dump
+const BACKUP = /^crm-(?:.+-)?\d{8}-\d{6}(\.\d+)?\.(db(\.gz)?|dump)$/;
 const isRoot = process.getuid?.() === 0;
 
 let dir: string;
@@ -23,6 +24,14 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function seed(file: string, n = 40): void {
+  if (PG) {
+    psql(file, `
+      INSERT INTO staff (name, role, region) VALUES ('Ёлкина Алёна', 'account_manager', 'Москва'), ('Петров Пётр', 'field_rep', 'Казань');
+      INSERT INTO clients (name, client_type, region, inn, manager_id) SELECT 'ООО «Клиент ' || n || '»', 'retail', 'Москва', '77' || lpad(n::text, 8, '0'), 1 FROM generate_series(1, ${n}) n;
+      INSERT INTO contacts (client_id, full_name, level) SELECT id, 'Контакт ' || id, 'executive' FROM clients;
+      INSERT INTO deals (client_id, amount_minor, stage, opened_on) SELECT id, id * 100000, 'open', '2026-11-01' FROM clients;`);
+    return;
+  }
   const c = new Database(file);
   c.exec(`
     INSERT INTO staff (name, role, region) VALUES ('Ёлкина Алёна', 'account_manager', 'Москва'), ('Петров Пётр', 'field_rep', 'Казань');
@@ -85,7 +94,7 @@ function everyBackupIsWhole(d: string): void {
 }
 
 describe('crm backup', () => {
-  it('writes a consistent, checked copy (mode 0600) with a manifest, records it, and is silent with --quiet', () => {
+  it.skipIf(PG)('writes a consistent, checked copy (mode 0600) with a manifest, records it, and is silent with --quiet', () => {
     const before = snapshot(db);
     const r = crm(['backup', '--db', db, '--to', bk, '--quiet']);
     expect(r).toMatchObject({ status: 0, stdout: '', stderr: '' });
@@ -109,7 +118,7 @@ describe('crm backup', () => {
     expect(info.find((x) => x.property === 'last_backup')?.value).toContain(file);
   });
 
-  it('goes to backups/ beside the database by default, or to $CRM_BACKUP_DIR; says what it wrote without --quiet', () => {
+  it.skipIf(PG)('goes to backups/ beside the database by default, or to $CRM_BACKUP_DIR; says what it wrote without --quiet', () => {
     const r = crm(['backup', '--db', db]);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^backup written: .*crm-\d{8}-\d{6}\.db \(.*integrity_check ok/);
@@ -119,7 +128,7 @@ describe('crm backup', () => {
     only(env);
   });
 
-  it('--compress writes a .db.gz whose checksum is of the gzip and whose content is the database', () => {
+  it.skipIf(PG)('--compress writes a .db.gz whose checksum is of the gzip and whose content is the database', () => {
     const before = snapshot(db);
     expect(crm(['backup', '--db', db, '--to', bk, '--compress', '-q']).status).toBe(0);
     const file = only();
@@ -133,7 +142,7 @@ describe('crm backup', () => {
     expect(crm(['backup', 'verify', file, '--db', db]).status).toBe(0);
   });
 
-  it('is consistent under a concurrent writer, which is never blocked', async () => {
+  it.skipIf(PG)('is consistent under a concurrent writer, which is never blocked', async () => {
     filler(db, 48);
     const writer = path.join(dir, 'writer.mjs');
     fs.writeFileSync(
@@ -177,7 +186,7 @@ describe('crm backup', () => {
     expect(m.rows.attachments).toBe(48 * 256);
   });
 
-  it('kill -9 at any moment leaves nothing that looks like a backup, and the next run cleans up', async () => {
+  it.skipIf(PG)('kill -9 at any moment leaves nothing that looks like a backup, and the next run cleans up', async () => {
     for (const step of ['copied', 'checked', 'manifest']) {
       const run = start(['backup', '--db', db, '--to', bk, '--quiet'], { CRM_TEST_BACKUP_STALL: step });
       await until(() => run.stderr().includes(`stalled after ${step}`), `the backup to reach ${step}`);
@@ -239,7 +248,7 @@ describe('crm backup', () => {
     const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+[+-]\d{2}:\d{2} backup FAILED exit=7 another crm backup is running/);
-    expect(lines[1]).toMatch(/ backup ok .*crm-\d{8}-\d{6}\.db \d+ bytes sha256=[0-9a-f]{64}/);
+    expect(lines[1]).toMatch(/ backup ok .*crm-(.+-)?\d{8}-\d{6}\.(db|dump) \d+ bytes sha256=[0-9a-f]{64}/);
     expect(fs.existsSync(path.join(bk, '.crm-backup.lock'))).toBe(false);
   });
 });
@@ -254,7 +263,7 @@ describe('unwritable or full target', () => {
     expect(r.stderr).not.toMatch(/internal error|\bat .*\.js/);
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) expect(fs.readdirSync(target)).toEqual([]);
     expect(query(db, 'SELECT * FROM backup_runs')).toEqual([]);
-    expect(integrity(db)).toBe('ok');
+    if (!PG) expect(integrity(db)).toBe('ok');
   }
 
   it('a target under a regular file', () => {
@@ -265,7 +274,7 @@ describe('unwritable or full target', () => {
   });
 
   // chmod does not stop root, so as root this case is covered by the read-only mount below
-  it.runIf(!isRoot)('a directory without write permission', () => {
+  it.runIf(!isRoot && !PG)('a directory without write permission', () => {
     fs.mkdirSync(bk, { mode: 0o500 });
     failedCleanly(crm(['backup', '--db', db, '--to', bk, '--quiet']), /^crm: cannot write the backup to /, bk);
     fs.chmodSync(bk, 0o700);
@@ -274,7 +283,7 @@ describe('unwritable or full target', () => {
   // A file size limit (RLIMIT_FSIZE) makes every write past 1 MB fail with EFBIG in this process
   // only: the copy fails the way it would on a full disk (SQLite calls it an I/O error), with no
   // privileges needed. A real ENOSPC is tested below on a tiny tmpfs where mounting is allowed.
-  it('a write that fails half-way (file size limit)', () => {
+  it.skipIf(PG)('a write that fails half-way (file size limit)', () => {
     filler(db, 3);
     const r = spawnSync('bash', ['-c', `ulimit -f 1024 && exec "${process.execPath}" "${BIN}" backup --db "${db}" --to "${bk}" --quiet`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     failedCleanly({ status: r.status, stdout: r.stdout, stderr: r.stderr }, /^crm: (writing the backup to .* failed|no space left for the backup in )/, bk);
@@ -300,14 +309,14 @@ describe('unwritable or full target', () => {
     }
   }
 
-  it.runIf(canMount)('a full disk (a 1 MB tmpfs): ENOSPC', () => {
+  it.runIf(canMount && !PG)('a full disk (a 1 MB tmpfs): ENOSPC', () => {
     filler(db, 3);
     withMount('size=1m', (mnt) => {
       failedCleanly(crm(['backup', '--db', db, '--to', mnt, '--quiet']), /^crm: no space left for the backup in /, mnt);
     });
   });
 
-  it.runIf(canMount)('a read-only file system', () => {
+  it.runIf(canMount && !PG)('a read-only file system', () => {
     withMount('ro,size=1m', (mnt) => {
       failedCleanly(crm(['backup', '--db', db, '--to', mnt, '--quiet']), /^crm: cannot write the backup to .*read-only file system/, mnt);
     });
@@ -322,7 +331,7 @@ describe('crm backup verify and damaged backups', () => {
     fs.closeSync(fd);
   }
 
-  it('flipped bytes are caught by verify (exit 6), shown by list, and refused by restore, which changes nothing', () => {
+  it.skipIf(PG)('flipped bytes are caught by verify (exit 6), shown by list, and refused by restore, which changes nothing', () => {
     filler(db, 1);
     crm(['backup', '--db', db, '--to', bk, '-q']);
     const file = only();
@@ -344,7 +353,7 @@ describe('crm backup verify and damaged backups', () => {
     expect(fs.readdirSync(dir).filter((n) => n.includes('restore'))).toEqual([]);
   });
 
-  it('damage the checksum cannot see (a manifest rewritten to match) is caught by integrity_check', () => {
+  it.skipIf(PG)('damage the checksum cannot see (a manifest rewritten to match) is caught by integrity_check', () => {
     crm(['backup', '--db', db, '--to', bk, '-q']);
     const file = only();
     // page 2 is a b-tree page: make its page-type byte invalid, then "fix" the manifest
@@ -361,7 +370,7 @@ describe('crm backup verify and damaged backups', () => {
     expect(crm(['restore', file, '--db', db, '--yes']).status).toBe(6);
   });
 
-  it('a damaged .gz is caught too; --all checks every backup and fails if any is damaged', () => {
+  it.skipIf(PG)('a damaged .gz is caught too; --all checks every backup and fails if any is damaged', () => {
     crm(['backup', '--db', db, '--to', bk, '-q']);
     crm(['backup', '--db', db, '--to', bk, '-q', '--compress']);
     const gz = backupsIn(bk).find((n) => n.endsWith('.gz'))!;
@@ -385,7 +394,8 @@ describe('crm backup verify and damaged backups', () => {
   });
 });
 
-describe('crm restore', () => {
+// SQLite's restore swaps files; the server's is tested in 'on a PostgreSQL server' below
+describe.skipIf(PG)('crm restore', () => {
   it('round trip: every row comes back, the current database (WAL included) is kept as a safety copy, no stale WAL is replayed', async () => {
     const before = snapshot(db);
     crm(['backup', '--db', db, '--to', bk, '--compress', '-q']);
@@ -498,6 +508,8 @@ describe('crm restore', () => {
 });
 
 describe('rotation', () => {
+  /** The name of the backup taken at 02:00 on a day ('20260331'): crm-20260331-020000.db, or crm-<database>-20260331-020000.dump. */
+  const nameFor = (day: string) => (PG ? `crm-${new URL(db).pathname.slice(1)}-${day}-020000.dump` : `crm-${day}-020000.db`);
   /** Clones one real backup into backups "taken" on the given local days at 02:00, with manifests to match. */
   function calendar(days: string[]): void {
     crm(['backup', '--db', db, '--to', bk, '-q']);
@@ -505,7 +517,7 @@ describe('rotation', () => {
     const m = manifestOf(real);
     for (const day of days) {
       const at = new Date(`${day}T02:00:00`);
-      const name = `crm-${day.replace(/-/g, '')}-020000.db`;
+      const name = nameFor(day.replace(/-/g, ''));
       fs.copyFileSync(real, path.join(bk, name));
       fs.writeFileSync(path.join(bk, `${name}.json`), JSON.stringify({ ...m, file: name, created_at: at.toISOString(), finished_at: at.toISOString() }));
     }
@@ -532,24 +544,24 @@ describe('rotation', () => {
     expect(crm(['backup', 'prune', '--dir', bk, '--db', db, '--keep-daily', '3', '--keep-weekly', '2', '--keep-monthly', '2', '-q']).status).toBe(0);
     // days Mar 29–31; weeks: W14 (Mon Mar 30 …) → Mar 31, W13 → Sun Mar 29; months: Mar 31, Feb 28
     expect(visible(bk)).toEqual(
-      [...foreign, ...['20260228', '20260329', '20260330', '20260331'].flatMap((d) => [`crm-${d}-020000.db`, `crm-${d}-020000.db.json`])].sort(),
+      [...foreign, ...['20260228', '20260329', '20260330', '20260331'].flatMap((d) => [nameFor(d), `${nameFor(d)}.json`])].sort(),
     );
   });
 
   it('a new backup with --keep-last rotates after it is written; the newest verified backup is never deleted', () => {
     // the three newest clones fail verification
     for (const d of ['20260329', '20260330', '20260331']) {
-      const f = path.join(bk, `crm-${d}-020000.db`);
+      const f = path.join(bk, nameFor(d));
       fs.writeFileSync(`${f}.json`, JSON.stringify({ ...manifestOf(f), last_verify: { at: new Date().toISOString(), ok: false, problem: 'damaged' } }));
     }
     const r = crm(['backup', 'prune', '--dir', bk, '--db', db, '--keep-last', '1', '--format', 'json']);
     expect(r.status).toBe(0);
-    expect(backupsIn(bk).filter((n) => !foreign.includes(n))).toEqual(['crm-20260328-020000.db', 'crm-20260331-020000.db']);
+    expect(backupsIn(bk).filter((n) => !foreign.includes(n))).toEqual([nameFor('20260328'), nameFor('20260331')]);
     expect(crm(['backup', '--db', db, '--to', bk, '--keep-last', '2', '-q']).status).toBe(0);
     const left = backupsIn(bk).filter((n) => !foreign.includes(n));
     expect(left).toHaveLength(2);
-    expect(left).toContain('crm-20260331-020000.db');
-    expect(left.some((n) => !n.startsWith('crm-2026033'))).toBe(true); // today's new backup
+    expect(left).toContain(nameFor('20260331'));
+    expect(left.some((n) => !n.includes('-2026033'))).toBe(true); // today's new backup
     for (const f of foreign) expect(fs.existsSync(path.join(bk, f))).toBe(true);
   });
 
@@ -558,5 +570,179 @@ describe('rotation', () => {
     expect(crm(['backup', '--db', db, '--to', bk, '--keep-last', 'many']).status).toBe(2);
     expect(crm(['backup', 'list', '--to', bk, '--db', db]).status).toBe(2);
     expect(backupsIn(bk)).toHaveLength(92);
+  });
+});
+
+describe.runIf(PG)('on a PostgreSQL server', () => {
+  const dbName = () => new URL(db).pathname.slice(1);
+  const dumps = (d = bk) => backupsIn(d).filter((n) => n.endsWith('.dump'));
+  const pgRestoreBin = path.join(process.env.CRM_TEST_PG_BINDIR ?? '', 'pg_restore');
+
+  /** Restores a dump into a new database with crm restore; returns its URL. */
+  function restoredCopy(file: string): string {
+    const copy = newPgDatabase();
+    const r = crm(['restore', file, '--db', copy, '--yes']);
+    expect(r.stderr).toMatch(/restored /);
+    expect(r.status).toBe(0);
+    return copy;
+  }
+
+  it('needs --to or CRM_BACKUP_DIR; writes a pg_dump custom-format archive (0600) with a manifest, recorded, silent with --quiet', () => {
+    const no = crm(['backup', '--db', db]);
+    expect(no.status).toBe(2);
+    expect(no.stderr).toMatch(/needs a directory: give --to DIR or set CRM_BACKUP_DIR/);
+    expect(crm(['backup', 'list', '--db', db]).status).toBe(2);
+
+    const before = snapshot(db);
+    expect(crm(['backup', '--db', db, '--to', bk, '--quiet'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    const file = only();
+    expect(path.basename(file)).toMatch(new RegExp(`^crm-${dbName()}-\\d{8}-\\d{6}\\.dump$`));
+    expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('PGDMP');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(spawnSync(pgRestoreBin, ['--list', file]).status).toBe(0);
+    const m = manifestOf(file);
+    expect(m).toMatchObject({ format: 'crm-backup', engine: 'postgresql', file: path.basename(file), bytes: fs.statSync(file).size, sha256: sha256(file), compressed: false, schema_version: 1, check: 'full' });
+    expect(String(m.source)).toMatch(new RegExp(`^postgres://crm@[^:/]*:\\d+/${dbName()}`));
+    expect(m.rows).toMatchObject({ clients: 40, contacts: 40, deals: 40, staff: 2, backup_runs: 0 });
+    expect(m.rows).not.toHaveProperty('crm_meta');
+    const runs = query<{ file: string; sha256: string; verified: number }>(db, 'SELECT file, sha256, verified FROM backup_runs');
+    expect(runs).toEqual([{ file, sha256: m.sha256, verified: 1 }]);
+
+    const env = path.join(dir, 'from-env');
+    const r = crm(['backup', '--db', db], { env: { CRM_BACKUP_DIR: env } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^backup written: .*\.dump \(.*pg_restore read-back ok/);
+    only(env);
+    // what the dump holds is the database, row for row
+    expect(snapshot(restoredCopy(file))).toBe(before);
+  });
+
+  it('is consistent under a concurrent writer, which is never blocked: the manifest counts what pg_restore brings back', async () => {
+    psql(db, 'CREATE TABLE ledger (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at bigint, amount bigint); CREATE TABLE balance (id int PRIMARY KEY, total bigint, n bigint); INSERT INTO balance VALUES (1, 0, 0)');
+    const writer = path.join(dir, 'writer.mjs');
+    fs.writeFileSync(
+      writer,
+      `import pg from ${JSON.stringify(path.join(ROOT, 'node_modules/pg/lib/index.js'))};
+       const c = new pg.Client({ connectionString: process.argv[2] }); await c.connect();
+       const stop = Date.now() + Number(process.argv[3]); let n = 0;
+       while (Date.now() < stop) {
+         const a = 1 + (n++ % 7);
+         await c.query('BEGIN'); await c.query('INSERT INTO ledger (at, amount) VALUES ($1, $2)', [Date.now(), a]);
+         await c.query('UPDATE balance SET total = total + $1, n = n + 1 WHERE id = 1', [a]); await c.query('COMMIT');
+       }
+       await c.end(); process.stdout.write(String(n));`,
+    );
+    const w = spawn(process.execPath, [writer, db, '4000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let commits = '';
+    w.stdout.on('data', (d: Buffer) => (commits += d.toString()));
+    const writerDone = new Promise((resolve) => w.on('close', resolve));
+    await until(() => (query<{ n: number }>(db, 'SELECT n FROM balance')[0]?.n ?? 0) > 100, 'the writer to start');
+    const r = await start(['backup', '--db', db, '--to', bk, '--quiet']).done;
+    await writerDone;
+    expect(r).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    const file = only();
+    const m = manifestOf(file);
+    const copy = restoredCopy(file);
+    const [c] = query<{ rows: number; sum: number; n: number; total: number }>(copy, 'SELECT (SELECT count(*) FROM ledger)::int AS rows, (SELECT sum(amount) FROM ledger)::int AS sum, n::int, total::int FROM balance');
+    // one snapshot: the ledger and the balance agree, and the manifest counted the same moment
+    expect(c!.rows).toBe(c!.n);
+    expect(c!.sum).toBe(c!.total);
+    expect(m.rows.ledger).toBe(c!.rows);
+    expect(c!.rows).toBeGreaterThan(100);
+    expect(c!.rows).toBeLessThan(Number(commits));
+    for (const t of Object.keys(m.rows)) expect(query<{ n: number }>(copy, `SELECT count(*)::int AS n FROM "${t}"`)[0]!.n, t).toBe(m.rows[t]);
+    const [during] = query<{ n: number }>(db, 'SELECT count(*)::int AS n FROM ledger WHERE at BETWEEN ? AND ?', Date.parse(String(m.created_at)), Date.parse(String(m.finished_at)));
+    expect(during!.n).toBeGreaterThan(10);
+  });
+
+  it('a flipped byte is caught by verify (exit 6), shown by list, and refused by restore, which changes nothing', () => {
+    crm(['backup', '--db', db, '--to', bk, '-q']);
+    const file = only();
+    expect(crm(['backup', 'verify', file, '--db', db]).status).toBe(0);
+    const fd = fs.openSync(file, 'r+');
+    const at = Math.floor(fs.statSync(file).size / 2);
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, at);
+    fs.writeSync(fd, Buffer.from([b[0]! ^ 0xff]), 0, 1, at);
+    fs.closeSync(fd);
+    const v = crm(['backup', 'verify', file, '--format', 'csv'], { env: { CRM_BACKUP_DIR: bk, CRM_DB: db } });
+    expect(v.status).toBe(6);
+    expect(v.stdout).toMatch(/,mismatch,.*,FAILED,/);
+    expect(v.stderr).toMatch(/is damaged: its sha256 differs from the manifest/);
+    const listed = JSON.parse(crm(['backup', 'list', '--dir', bk, '--db', db, '--format', 'json']).stdout) as { verified: boolean; problem: string }[];
+    expect(listed[0]).toMatchObject({ verified: false, problem: expect.stringMatching(/failed verify/) as unknown });
+    psql(db, 'DELETE FROM deals');
+    const before = snapshot(db);
+    const r = crm(['restore', file, '--db', db, '--yes']);
+    expect(r.status).toBe(6);
+    expect(r.stderr).toMatch(/refusing to restore .*sha256 differs/);
+    expect(snapshot(db)).toBe(before);
+    expect(dumps()).toEqual([path.basename(file)]); // not even a safety backup was taken
+  });
+
+  it('restore round trip: every row comes back; what the database held is backed up first', () => {
+    const before = snapshot(db);
+    crm(['backup', '--db', db, '--to', bk, '-q']);
+    const file = only();
+    psql(db, `DELETE FROM contacts; UPDATE clients SET region = 'Тверь'; INSERT INTO staff (name, role) VALUES ('Новый Сотрудник', 'service')`);
+    const changed = snapshot(db);
+    expect(changed).not.toBe(before);
+
+    const no = crm(['restore', file, '--db', db]);
+    expect(no.status).toBe(2);
+    expect(no.stderr).toMatch(/add --yes/);
+    const dry = crm(['restore', path.basename(file), '--db', db, '--dir', bk, '--dry-run']);
+    expect(dry.status).toBe(0);
+    expect(dry.stderr).toMatch(/is good .*nothing was changed/s);
+    expect(snapshot(db)).toBe(changed);
+
+    const r = crm(['restore', file, '--db', db, '--yes']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/restored .* from .*\.dump/);
+    expect(snapshot(db)).toBe(before);
+    const safety = dumps().filter((n) => n !== path.basename(file));
+    expect(safety).toHaveLength(1);
+    expect(r.stderr).toContain(`kept as ${path.join(bk, safety[0]!)}`);
+    expect(snapshot(restoredCopy(path.join(bk, safety[0]!)))).toBe(changed);
+    expect(crm(['info', '--db', db, '--format', 'csv']).status).toBe(0);
+  });
+
+  it('restore refuses a SQLite backup and a database that is not crm’s', () => {
+    crm(['backup', '--db', db, '--to', bk, '-q']);
+    const file = only();
+    const sqliteFile = path.join(dir, 'local.db');
+    expect(crm(['init', '--db', sqliteFile]).status).toBe(0);
+    const sqliteBk = path.join(dir, 'sqlite-bk');
+    expect(crm(['backup', '--db', sqliteFile, '--to', sqliteBk, '-q']).status).toBe(0);
+    const fromSqlite = crm(['restore', only(sqliteBk), '--db', db, '--yes']);
+    expect(fromSqlite.status).toBe(2);
+    expect(fromSqlite.stderr).toMatch(/not a PostgreSQL backup/);
+    const other = newPgDatabase();
+    psql(other, 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
+    const r = crm(['restore', file, '--db', other, '--yes']);
+    expect(r.status).toBe(4);
+    expect(r.stderr).toMatch(/is not a crm database/);
+    expect(query(other, 'SELECT x FROM t')).toEqual([{ x: 1 }]);
+  });
+
+  it('rotation counts only the dumps of its own database', () => {
+    const other = newPgDatabase();
+    expect(crm(['init', '--db', other]).status).toBe(0);
+    expect(crm(['backup', '--db', other, '--to', bk, '-q']).status).toBe(0);
+    const theirs = dumps();
+    for (let i = 0; i < 3; i++) expect(crm(['backup', '--db', db, '--to', bk, '-q', '--keep-last', '2']).status).toBe(0);
+    const mine = dumps().filter((n) => !theirs.includes(n));
+    expect(mine).toHaveLength(2);
+    expect(dumps()).toEqual(expect.arrayContaining(theirs));
+    everyBackupIsWhole(bk);
+  });
+
+  it('without pg_dump: a clear error, nothing left behind', () => {
+    const r = crm(['backup', '--db', db, '--to', bk, '--quiet'], { env: { CRM_PG_BINDIR: path.join(dir, 'nowhere') } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^crm: pg_dump was not found in CRM_PG_BINDIR .*apt-get install postgresql-client/);
+    expect(fs.readdirSync(bk)).toEqual([]);
+    expect(query(db, 'SELECT * FROM backup_runs')).toEqual([]);
   });
 });

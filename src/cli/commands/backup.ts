@@ -13,9 +13,11 @@ import { acquireLock, type HeldLock } from '../../backup/lock.js';
 import { isoLocal, totalRows, type CheckLevel } from '../../backup/manifest.js';
 import { applyPrune, planPrune, sweepLeftovers, type PruneItem } from '../../backup/prune.js';
 import { isEmptyPolicy, type RetentionPolicy } from '../../backup/retention.js';
-import { backupDir, resolveBackupFile } from '../../backup/paths.js';
+import { resolveBackupFile } from '../../backup/paths.js';
+import { createPgBackup, isPgDump, pgCheckLabel, verifyPgBackupFile } from '../../backup/pg-dump.js';
+import { backupDirFor, backupDirOf, catalogOf, lookupDirOf } from '../../backup/pg-paths.js';
 import { isGood, recordVerify, verifyBackupFile, type VerifyOutcome } from '../../backup/verify.js';
-import { resolveDbPath } from '../../db/open.js';
+import { resolveTarget, type DbTarget } from '../../db/target.js';
 import { BusyError, CrmError, IntegrityError, UsageError, classifyError } from '../../errors.js';
 import type { Row, TableModel } from '../../render/model.js';
 import { localDateTime } from '../../util/dates.js';
@@ -137,10 +139,10 @@ async function recordRun(created: CreatedBackup, record: () => Promise<unknown>)
   }
 }
 
-function rotate(ctx: Context, dir: string, policy: RetentionPolicy, created: CreatedBackup): void {
+function rotate(ctx: Context, dir: string, policy: RetentionPolicy, created: CreatedBackup, target: DbTarget): void {
   if (isEmptyPolicy(policy)) return;
   try {
-    const deleted = applyPrune(dir, planPrune(readCatalog(dir), policy));
+    const deleted = applyPrune(dir, planPrune(catalogOf(readCatalog(dir), target), policy));
     for (const d of deleted) ctx.info(`deleted old backup ${d.name}`);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
@@ -151,8 +153,10 @@ function rotate(ctx: Context, dir: string, policy: RetentionPolicy, created: Cre
 async function backupOnce(ctx: Context, flags: CreateFlags, policy: RetentionPolicy, signal: AbortSignal): Promise<CreatedBackup> {
   const check = parseCheck(flags.check);
   const waitMs = parseWait(flags.wait);
+  const target = resolveTarget(ctx.dbFlag, ctx.env);
+  const dir = backupDirFor(flags.to, ctx.env, target);
+  if (target.kind === 'postgres' && flags.compress) ctx.info('a pg_dump custom-format archive is compressed already: --compress changes nothing on PostgreSQL');
   return withDatabase(ctx, async (cdb) => {
-    const dir = backupDir(flags.to, ctx.env, cdb.path);
     ensureDir(dir);
     const lock = await lockDir(ctx, dir, waitMs, signal);
     try {
@@ -160,7 +164,9 @@ async function backupOnce(ctx: Context, flags: CreateFlags, policy: RetentionPol
       if (swept.length > 0) ctx.info(`removed ${swept.length} leftover file(s) of an interrupted backup`);
       let created: CreatedBackup;
       try {
-        created = await createBackup({
+        created = target.kind === 'postgres'
+          ? await createPgBackup({ target, env: ctx.env, dir, check, crmVersion: packageVersion(), now: () => ctx.now(), signal, stallAt: ctx.env.CRM_TEST_BACKUP_STALL, onStall: (step) => ctx.warn(`stalled after ${step}`) })
+          : await createBackup({
           sqlite: cdb.sqlite,
           source: cdb.path,
           dir,
@@ -184,9 +190,9 @@ async function backupOnce(ctx: Context, flags: CreateFlags, policy: RetentionPol
       );
       ctx.info(
         `backup written: ${created.path} (${formatBytes(m.bytes)}${m.compressed ? `, ${formatBytes(m.database_bytes)} uncompressed` : ''}, ` +
-          `${totalRows(m.rows)} rows, ${m.check === 'full' ? 'integrity_check' : 'quick_check'} ok, ${(m.timings_ms.total! / 1000).toFixed(1)} s)`,
+          `${totalRows(m.rows)} rows, ${m.engine === 'postgresql' ? pgCheckLabel(m) : m.check === 'full' ? 'integrity_check' : 'quick_check'} ok, ${(m.timings_ms.total! / 1000).toFixed(1)} s)`,
       );
-      rotate(ctx, dir, policy, created);
+      rotate(ctx, dir, policy, created, target);
       return created;
     } finally {
       lock.release();
@@ -267,7 +273,7 @@ function backupRow(b: BackupEntry): Row {
 }
 
 export async function list(ctx: Context, flags: DirFlags): Promise<void> {
-  const dir = backupDir(flags.dir, ctx.env, resolveDbPath(ctx.dbFlag, ctx.env));
+  const dir = backupDirOf(flags.dir, ctx.dbFlag, ctx.env);
   const catalog = readCatalog(dir);
   const model: TableModel = {
     title: `Backups in ${dir}`,
@@ -319,10 +325,10 @@ export async function verify(ctx: Context, file: string | undefined, flags: Veri
 async function verifyBackups(ctx: Context, file: string | undefined, flags: VerifyFlags): Promise<void> {
   if (file && flags.all) throw new UsageError('give a backup FILE or --all, not both');
   const level = parseCheck(flags.check);
-  const dir = backupDir(flags.dir, ctx.env, resolveDbPath(ctx.dbFlag, ctx.env));
   let targets: string[];
-  if (file) targets = [resolveBackupFile(file, dir)];
+  if (file) targets = [resolveBackupFile(file, lookupDirOf(flags.dir, ctx.dbFlag, ctx.env))];
   else {
+    const dir = backupDirOf(flags.dir, ctx.dbFlag, ctx.env);
     const backups = readCatalog(dir).backups;
     if (backups.length === 0) throw new CrmError(`no backups in ${dir} to verify`, 'take one with crm backup, or point --dir at the backup directory');
     targets = flags.all ? backups.map((b) => b.path) : [backups[backups.length - 1]!.path];
@@ -331,7 +337,7 @@ async function verifyBackups(ctx: Context, file: string | undefined, flags: Veri
     const done: VerifyOutcome[] = [];
     for (const t of targets) {
       ctx.info(`verifying ${t} …`);
-      const outcome = await verifyBackupFile(t, { level, signal });
+      const outcome = isPgDump(t) ? await verifyPgBackupFile(t, { level, env: ctx.env, signal }) : await verifyBackupFile(t, { level, signal });
       recordVerify(outcome, ctx.now());
       done.push(outcome);
     }
@@ -383,14 +389,15 @@ export async function prune(ctx: Context, flags: PruneFlags): Promise<void> {
 async function pruneBackups(ctx: Context, flags: PruneFlags): Promise<void> {
   const policy = parsePolicy(flags);
   if (isEmptyPolicy(policy)) throw new UsageError('say what to keep: --keep-last N, --keep-daily D, --keep-weekly W and/or --keep-monthly M');
-  const dir = backupDir(flags.dir, ctx.env, resolveDbPath(ctx.dbFlag, ctx.env));
+  const target = resolveTarget(ctx.dbFlag, ctx.env);
+  const dir = backupDirFor(flags.dir, ctx.env, target, '--dir');
   const dryRun = flags.dryRun ?? false;
   const items = await withInterrupt('prune', 'nothing was deleted', async (signal) => {
-    if (dryRun) return planPrune(readCatalog(dir), policy);
+    if (dryRun) return planPrune(catalogOf(readCatalog(dir), target), policy);
     if (!fs.existsSync(dir)) return [];
     const lock = await lockDir(ctx, dir, parseWait(flags.wait), signal);
     try {
-      const plan = planPrune(readCatalog(dir), policy);
+      const plan = planPrune(catalogOf(readCatalog(dir), target), policy);
       applyPrune(dir, plan);
       return plan;
     } finally {

@@ -9,6 +9,7 @@ import { totalRows } from '../../backup/manifest.js';
 import { backupDir, resolveBackupFile } from '../../backup/paths.js';
 import { commitRestore, discardRestore, prepareRestore, safetyName, type PreparedRestore } from '../../backup/restore.js';
 import { resolveDbPath } from '../../db/open.js';
+import { resolveTarget } from '../../db/target.js';
 import { InterruptedError, UsageError } from '../../errors.js';
 import { localDateTime } from '../../util/dates.js';
 import type { Context } from '../context.js';
@@ -26,7 +27,7 @@ function describeBackup(p: PreparedRestore): string {
   return `${taken}${rows} rows, schema version ${p.outcome.inspection?.userVersion ?? '?'}`;
 }
 
-async function confirm(ctx: Context, message: string): Promise<boolean> {
+export async function confirm(ctx: Context, message: string): Promise<boolean> {
   const { createPromptModule } = await import('inquirer');
   const prompt = createPromptModule({ input: ctx.streams.stdin as NodeJS.ReadStream, output: ctx.streams.stderr as NodeJS.WriteStream });
   try {
@@ -39,6 +40,8 @@ async function confirm(ctx: Context, message: string): Promise<boolean> {
 }
 
 export async function run(ctx: Context, file: string, flags: RestoreFlags): Promise<void> {
+  const target = resolveTarget(ctx.dbFlag, ctx.env);
+  if (target.kind === 'postgres') return (await import('./restore-pg.js')).restoreOnServer(ctx, file, flags, target, confirm);
   const live = resolveDbPath(ctx.dbFlag, ctx.env);
   const dryRun = flags.dryRun ?? false;
   if (!flags.yes && !dryRun && !ctx.interactive) {
