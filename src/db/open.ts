@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import type pg from 'pg';
 import { DatabaseError, UsageError } from '../errors.js';
 import { LATEST_VERSION, MIGRATIONS, migrationPlan, type Migration } from './migrations.js';
 import {
@@ -32,6 +33,11 @@ export interface CrmDatabase {
    * PostgreSQL reading it throws a clear error, so a path not yet built for the server says so.
    */
   readonly sqlite: SqliteHandle;
+  /**
+   * The connection pool on PostgreSQL (undefined on SQLite): for the pg-only helpers in src/db
+   * that need a client of their own (COPY, a transaction held across awaits, advisory locks).
+   */
+  readonly pgPool?: pg.Pool;
   /** Set when opening migrated the database forward: from which version, and where the copy of the old file went (SQLite). */
   readonly migratedFrom?: { version: number; backup?: string };
   close(): Promise<void>;
@@ -210,11 +216,16 @@ export async function openTarget(target: DbTarget, opts: OpenOptions = {}): Prom
     kind: 'postgres',
     path: target.display,
     db: opened.db,
+    pgPool: opened.pool,
     get sqlite(): SqliteHandle {
       throw notOnPostgres('this command');
     },
     migratedFrom: opened.migratedFrom !== undefined ? { version: opened.migratedFrom } : undefined,
-    close: () => opened.db.destroy(),
+    // Kysely ends the pool only if it ever used it; a command that worked on pgPool alone ends it here
+    close: async () => {
+      await opened.db.destroy();
+      if (!opened.pool.ended) await opened.pool.end();
+    },
   };
 }
 

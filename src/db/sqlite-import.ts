@@ -12,7 +12,7 @@ import type { TableName } from './types.js';
 export type Value = string | number | null;
 export type Resolved = { ok: true; id: number; byExternal?: boolean } | { ok: false; reason: string };
 
-const REF_TABLE: Record<RefTarget, TableName> = {
+export const REF_TABLE: Record<RefTarget, TableName> = {
   client: 'clients',
   staff: 'staff',
   product: 'products',
@@ -30,8 +30,8 @@ function push(map: Map<string, number[]>, key: string, id: number): void {
 }
 
 /** How a target is found besides its external id: [label, column, how it is compared]. */
-type KeyKind = 'exact' | 'lower' | 'folded';
-const KEYS: Record<RefTarget, readonly (readonly [string, string, KeyKind])[]> = {
+export type KeyKind = 'exact' | 'lower' | 'folded';
+export const KEYS: Record<RefTarget, readonly (readonly [string, string, KeyKind])[]> = {
   client: [['INN', 'inn', 'exact'], ['name', 'name', 'folded']],
   staff: [['e-mail', 'email', 'lower'], ['name', 'name', 'folded']],
   product: [['code', 'code', 'folded'], ['name', 'name', 'folded']],

@@ -40,8 +40,9 @@ export interface ImportOptions {
   /**
    * Called with the rows this file inserted (id and line), inside its transaction, just before it
    * commits (or a dry run rolls back): `--check-duplicates` compares them with the base there.
+   * On PostgreSQL `txDb` is the database as that transaction sees it.
    */
-  readonly beforeCommit?: (inserted: readonly { id: number; line: number }[]) => Promise<void>;
+  readonly beforeCommit?: (inserted: readonly { id: number; line: number }[], txDb?: CrmDatabase) => Promise<void>;
 }
 
 export interface ImportSummary {
@@ -70,7 +71,7 @@ const BULK_BYTES = 32 * 1024 * 1024;
 const KEEP_PROBLEMS = 1000;
 
 /** Rejected rows as CSV: the original columns, then the line and what is wrong. */
-class RejectsWriter {
+export class RejectsWriter {
   private fd: number;
   constructor(
     file: string,
@@ -105,6 +106,10 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   const sampleText = new TextDecoder(encoding).decode(src.sample.subarray(bom));
   const format = opts.format ?? detectFormat(name, sampleText);
   const delimiter = opts.delimiter ?? sniffDelimiter(sampleText);
+  if (cdb.kind === 'postgres') {
+    const { importFilePg } = await import('../db/pg-import.js');
+    return importFilePg(cdb, opts, { started, src, name, displayName, encoding, bom, format, delimiter });
+  }
   const problems: InputProblem[] = [];
   let inserted = 0;
   let updated = 0;

@@ -27,11 +27,11 @@ async function clientId(cdb: CrmDatabase, ref: string): Promise<number> {
 async function contactId(cdb: CrmDatabase, ref: string): Promise<number> {
   const m = /^#?(\d{1,9})$/.exec(ref.trim());
   if (m) {
-    const row = cdb.sqlite.prepare('SELECT id FROM contacts WHERE id = ?').get(Number(m[1])) as { id: number } | undefined;
+    const row = await cdb.db.selectFrom('contacts').select('id').where('id', '=', Number(m[1])).executeTakeFirst();
     if (row) return row.id;
   }
-  const { RefResolver } = await import('../../db/sqlite-import.js');
-  const r = new RefResolver(cdb.sqlite, 'main').resolve('contact', ref);
+  const { resolveReference } = await import('../../edit/records.js');
+  const r = await resolveReference(cdb, 'contact', ref);
   if (!r.ok) throw new UsageError(r.reason, 'refer to a contact by id (#12), external id or e-mail');
   return r.id;
 }
@@ -55,7 +55,7 @@ function describeChanges(changes: readonly { field: string; before: unknown; aft
 export async function clientAdd(ctx: Context, flags: Flags): Promise<void> {
   const { addRecord, valuesFromFlags } = await import('../../edit/records.js');
   await withDatabase(ctx, async (cdb) => {
-    const id = addRecord(cdb, spec('clients'), valuesFromFlags(spec('clients'), flags), editContext(ctx, flags));
+    const id = await addRecord(cdb, spec('clients'), valuesFromFlags(spec('clients'), flags), editContext(ctx, flags));
     ctx.info(`added client #${id}`);
     if (ctx.render.format !== 'table') await ctx.output({ columns: [{ key: 'id', type: 'int' }], rows: [{ id }] });
   });
@@ -65,7 +65,7 @@ export async function clientUpdate(ctx: Context, ref: string, flags: Flags): Pro
   const { updateRecord, valuesFromFlags } = await import('../../edit/records.js');
   await withDatabase(ctx, async (cdb) => {
     const id = await clientId(cdb, ref);
-    const changes = updateRecord(cdb, spec('clients'), id, valuesFromFlags(spec('clients'), flags), editContext(ctx, flags));
+    const changes = await updateRecord(cdb, spec('clients'), id, valuesFromFlags(spec('clients'), flags), editContext(ctx, flags));
     ctx.info(changes.length ? `client #${id} changed:\n${describeChanges(changes)}` : `client #${id}: nothing changed`);
   });
 }
@@ -87,7 +87,7 @@ export async function clientSetStatus(ctx: Context, ref: string, status: string,
   }
   await withDatabase(ctx, async (cdb) => {
     const id = await clientId(cdb, ref);
-    const changes = updateRecord(cdb, s, id, values, editContext(ctx, flags), extra);
+    const changes = await updateRecord(cdb, s, id, values, editContext(ctx, flags), extra);
     ctx.info(changes.length ? `client #${id} changed:\n${describeChanges(changes)}` : `client #${id}: nothing changed`);
   });
 }
@@ -97,7 +97,7 @@ export async function contactAdd(ctx: Context, flags: Flags): Promise<void> {
   await withDatabase(ctx, async (cdb) => {
     const s = spec('contacts');
     const values = valuesFromFlags(s, flags);
-    const id = addRecord(cdb, s, values, editContext(ctx, flags), await takeClient(cdb, s, values));
+    const id = await addRecord(cdb, s, values, editContext(ctx, flags), await takeClient(cdb, s, values));
     ctx.info(`added contact #${id}`);
     if (ctx.render.format !== 'table') await ctx.output({ columns: [{ key: 'id', type: 'int' }], rows: [{ id }] });
   });
@@ -109,7 +109,7 @@ export async function contactUpdate(ctx: Context, ref: string, flags: Flags): Pr
     const id = await contactId(cdb, ref);
     const s = spec('contacts');
     const values = valuesFromFlags(s, flags);
-    const changes = updateRecord(cdb, s, id, values, editContext(ctx, flags), await takeClient(cdb, s, values));
+    const changes = await updateRecord(cdb, s, id, values, editContext(ctx, flags), await takeClient(cdb, s, values));
     ctx.info(changes.length ? `contact #${id} changed:\n${describeChanges(changes)}` : `contact #${id}: nothing changed`);
   });
 }
@@ -121,21 +121,20 @@ export async function contactVerify(ctx: Context, ref: string, flags: Flags): Pr
   if (!on.ok) throw new UsageError(`--on: ${on.reason}`);
   await withDatabase(ctx, async (cdb) => {
     const id = await contactId(cdb, ref);
-    updateRecord(cdb, s, id, new Map([[s.fields.find((f) => f.name === 'verified_on')!, on.value]]), editContext(ctx, flags));
+    await updateRecord(cdb, s, id, new Map([[s.fields.find((f) => f.name === 'verified_on')!, on.value]]), editContext(ctx, flags));
     ctx.info(`contact #${id}: details confirmed on ${on.value}`);
   });
 }
 
 /** The staff record of the person running crm: --staff, else CRM_USER/the OS user as e-mail or name. */
 async function staffId(cdb: CrmDatabase, ctx: Context, given: unknown): Promise<number> {
-  const { RefResolver } = await import('../../db/sqlite-import.js');
-  const resolver = new RefResolver(cdb.sqlite, 'main');
+  const { resolveReference } = await import('../../edit/records.js');
   if (typeof given === 'string') {
-    const r = resolver.resolve('staff', given);
+    const r = await resolveReference(cdb, 'staff', given);
     if (!r.ok) throw new UsageError(`--staff: ${r.reason}`);
     return r.id;
   }
-  const r = resolver.resolve('staff', ctx.user);
+  const r = await resolveReference(cdb, 'staff', ctx.user);
   if (!r.ok) throw new UsageError(`who did it? ${JSON.stringify(ctx.user)} is not a staff e-mail or name`, 'give --staff EMAIL, or set CRM_USER to your staff e-mail');
   return r.id;
 }
@@ -168,7 +167,7 @@ export async function log(ctx: Context, kind: string | undefined, note: string[]
       extra.contact_id = await contactId(cdb, contact);
       values.delete(field('contact'));
     }
-    const id = addRecord(cdb, s, values, editContext(ctx, flags), extra);
+    const id = await addRecord(cdb, s, values, editContext(ctx, flags), extra);
     ctx.info(`logged activity #${id}`);
   });
 }

@@ -187,9 +187,9 @@ export async function run(ctx: Context, entityArg: string, file: string | undefi
         now: ctx.now(),
         onProgress: progress.update,
         beforeCommit: flags.checkDuplicates
-          ? async (inserted) => {
+          ? async (inserted, txDb) => {
               const { checkIncoming } = await import('./dedupe.js');
-              await checkIncoming(ctx, cdb, spec.name === 'clients' ? 'client' : 'contact', inserted);
+              await checkIncoming(ctx, txDb ?? cdb, spec.name === 'clients' ? 'client' : 'contact', inserted);
             }
           : undefined,
       });
