@@ -85,6 +85,69 @@ export function vacuumInto(sqlite: SqliteHandle, target: string): void {
   }
 }
 
+/** How copyDatabase() made its copy. */
+export type CopyMethod = 'backup-api' | 'vacuum-into';
+
+/** sqlite3_backup_step(N) with N at least the page count: the whole database in one step. */
+const ALL_PAGES = 0x7fffffff;
+
+class NotInOneStep extends Error {}
+
+/**
+ * The online backup API in ONE step: every page copied as it is (no index is rebuilt, unlike
+ * VACUUM INTO) within the step's single read transaction, so the copy is a snapshot of one
+ * moment. Writers in other processes cannot make it start over: a restart is only noticed when
+ * a step begins, and there is only one. (The sqlite3 shell copies 100 pages a step, and each
+ * commit by another process sends it back to page 1.) Resolves false when the copy did not
+ * complete in that step — the source was locked — and the caller should use another method.
+ */
+async function backupInOneStep(sqlite: SqliteHandle, target: string): Promise<boolean> {
+  let steps = 0;
+  try {
+    // better-sqlite3 first calls sqlite3_backup_step(0) (locks, page count), then asks the
+    // progress callback how many pages the next step should copy: all of them
+    const done = await sqlite.backup(target, {
+      progress: () => {
+        if (++steps > 1) throw new NotInOneStep();
+        return ALL_PAGES;
+      },
+    });
+    // a source locked at step 0 reports 0 pages and 0 remaining, which looks like "done"
+    return done.totalPages > 0 && done.remainingPages === 0;
+  } catch (err) {
+    if (err instanceof NotInOneStep) return false;
+    throw err;
+  }
+}
+
+/** A failed copy and the rollback journal its writer may have left beside it. */
+function removeWithJournal(file: string): void {
+  for (const f of [file, `${file}-journal`]) fs.rmSync(f, { force: true });
+}
+
+/**
+ * A consistent copy of the whole database into `target` (which must not exist), created 0600;
+ * the caller fsyncs it. The online backup API in one step (a page copy, as fast as the
+ * sqlite3 shell's .backup); VACUUM INTO when that did not complete, or when `prefer` says so.
+ * Both read in one transaction, so they finish however busy the writers are.
+ */
+export async function copyDatabase(sqlite: SqliteHandle, target: string, prefer: CopyMethod = 'backup-api'): Promise<CopyMethod> {
+  if (prefer === 'backup-api') {
+    fs.closeSync(fs.openSync(target, 'wx', 0o600));
+    let complete: boolean;
+    try {
+      complete = await backupInOneStep(sqlite, target);
+    } catch (err) {
+      removeWithJournal(target);
+      throw err;
+    }
+    if (complete) return 'backup-api';
+    removeWithJournal(target);
+  }
+  vacuumInto(sqlite, target);
+  return 'vacuum-into';
+}
+
 export type IntegrityLevel = 'full' | 'quick';
 
 /**
