@@ -363,6 +363,42 @@ describe('crm backup verify and damaged backups', () => {
     expect(crm(['restore', file, '--db', db, '--yes']).status).toBe(6);
   });
 
+  it('the full check (split across threads) finds what integrity_check finds: an index that disagrees with its rows, a page nothing uses', () => {
+    crm(['backup', '--db', db, '--to', bk, '-q']);
+    const file = only();
+    /** A damaged copy of the backup beside it, with a manifest that matches it. */
+    const damaged = (name: string, damage: (f: string) => void): string => {
+      const f = path.join(bk, name);
+      fs.copyFileSync(file, f);
+      damage(f);
+      fs.writeFileSync(`${f}.json`, JSON.stringify({ ...manifestOf(file), file: name, sha256: sha256(f), bytes: fs.statSync(f).size }));
+      return f;
+    };
+    const index = damaged('crm-20260101-000000.db', (f) => {
+      const c = new Database(f);
+      c.unsafeMode(true);
+      c.pragma('writable_schema = ON');
+      c.prepare("UPDATE sqlite_master SET sql = 'CREATE INDEX clients_inn ON clients (region)' WHERE name = 'clients_inn'").run();
+      c.close();
+    });
+    const page = damaged('crm-20260102-000000.db', (f) => {
+      const fd = fs.openSync(f, 'r+');
+      const header = Buffer.alloc(4);
+      fs.readSync(fd, header, 0, 4, 28);
+      const pages = header.readUInt32BE(0);
+      header.writeUInt32BE(pages + 1);
+      fs.writeSync(fd, header, 0, 4, 28);
+      fs.writeSync(fd, Buffer.alloc(4096), 0, 4096, pages * 4096);
+      fs.closeSync(fd);
+    });
+    const verify = (f: string, ...flags: string[]) => JSON.parse(crm(['backup', 'verify', f, '--db', db, '--format', 'json', ...flags]).stdout) as { checksum: string; result: string; problem: string }[];
+    expect(verify(index)[0]).toMatchObject({ checksum: 'ok', result: 'FAILED', problem: expect.stringMatching(/row \d+ missing from index clients_inn/) as unknown });
+    expect(verify(page)[0]).toMatchObject({ checksum: 'ok', result: 'FAILED', problem: expect.stringMatching(/Page \d+: never used/) as unknown });
+    // quick_check skips the index cross-check
+    expect(verify(index, '--check', 'quick')[0]).toMatchObject({ result: 'ok' });
+    expect(verify(file)[0]).toMatchObject({ result: 'ok' });
+  });
+
   it('a damaged .gz is caught too; --all checks every backup and fails if any is damaged', () => {
     crm(['backup', '--db', db, '--to', bk, '-q']);
     crm(['backup', '--db', db, '--to', bk, '-q', '--compress']);
