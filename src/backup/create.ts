@@ -1,8 +1,10 @@
 /**
  * Taking one backup. The order of steps is what makes it safe:
- *   1. VACUUM INTO a hidden temporary file: one read transaction, so the copy is a consistent
- *      snapshot and finishes however busy the writers are (the online backup API would restart
- *      on every write by another connection);
+ *   1. copy into a hidden temporary file with the online backup API in one single step (or
+ *      VACUUM INTO when that step cannot complete): one read transaction, so the copy is a
+ *      consistent snapshot and finishes however busy the writers are (the backup API stepped
+ *      a few pages at a time, as the sqlite3 shell does, restarts on every write by another
+ *      connection);
  *   2. fsync it; check it with PRAGMA integrity_check (read-only) while hashing or gzipping it;
  *   3. write the manifest (temporary name, fsync, rename), then rename the copy to its backup
  *      name and fsync the directory.
@@ -15,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { IntegrityError } from '../errors.js';
-import { useRollbackJournal, vacuumInto, type FileInspection, type SqliteHandle } from '../db/sqlite.js';
+import { copyDatabase, useRollbackJournal, type CopyMethod, type FileInspection, type SqliteHandle } from '../db/sqlite.js';
 import { fsyncDir, fsyncFile, gzipHashed, sha256File, writeFileAtomic, type Hashed } from './files.js';
 import { inspectCopy } from './inspect.js';
 import { checkInterrupted } from './interrupt.js';
@@ -34,6 +36,8 @@ export interface CreateBackupOptions {
   readonly crmVersion: string;
   readonly now: () => Date;
   readonly signal?: AbortSignal;
+  /** tests only: copy with VACUUM INTO instead of the backup API (the fallback path) */
+  readonly copyMethod?: CopyMethod;
   /** tests only: stop after this step ('copied', 'checked', 'manifest') until killed or interrupted */
   readonly stallAt?: string;
   /** tells the test that the run stalled */
@@ -92,12 +96,12 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
   const timings: Record<string, number> = {};
   let placedManifest: string | null = null;
   try {
-    await timed(timings, 'copy', () => vacuumInto(opts.sqlite, rawTmp));
+    const copy = await timed(timings, 'copy', () => copyDatabase(opts.sqlite, rawTmp, opts.copyMethod));
     checkInterrupted(signal);
     await stall(opts, 'copied');
     await timed(timings, 'sync', () => {
       fsyncFile(rawTmp);
-      useRollbackJournal(rawTmp); // VACUUM INTO writes a rollback-journal file already; this keeps it so
+      useRollbackJournal(rawTmp); // a page copy of a WAL database says WAL in its header: make it say rollback
     });
     const check = timed(timings, 'check', () => inspectCopy(rawTmp, opts.check, signal));
     const store = timed(timings, opts.compress ? 'compress' : 'hash', () => (opts.compress ? gzipHashed(rawTmp, gzTmp, signal) : sha256File(rawTmp, signal)));
@@ -133,6 +137,7 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
       crm_version: opts.crmVersion,
       host: os.hostname(),
       check: opts.check,
+      copy,
       rows: inspection.rows,
       timings_ms: { ...timings, total: Math.round(performance.now() - t0) },
     };

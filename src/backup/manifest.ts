@@ -44,6 +44,8 @@ export interface Manifest {
   readonly host: string;
   /** which PRAGMA checked the copy before it got its name: full = integrity_check, quick = quick_check */
   readonly check: CheckLevel;
+  /** how the copy was taken: the online backup API in one step, or VACUUM INTO (absent from older manifests) */
+  readonly copy?: 'backup-api' | 'vacuum-into';
   /** rows per table at the moment of the copy */
   readonly rows: Readonly<Record<string, number>>;
   /** milliseconds spent in each step, for the benchmark and for curiosity */

@@ -175,6 +175,7 @@ async function backupOnce(ctx: Context, flags: CreateFlags, policy: RetentionPol
           crmVersion: packageVersion(),
           now: () => ctx.now(),
           signal,
+          copyMethod: ctx.env.CRM_TEST_BACKUP_COPY === 'vacuum-into' ? 'vacuum-into' : undefined,
           stallAt: ctx.env.CRM_TEST_BACKUP_STALL,
           onStall: (step) => ctx.warn(`stalled after ${step}`),
         });
