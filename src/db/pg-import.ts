@@ -28,7 +28,7 @@ import { pipeline } from 'node:stream/promises';
 import { PostgresDialect, Kysely } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { InputError, type InputProblem } from '../errors.js';
+import { ConnectError, CrmError, InputError, type InputProblem } from '../errors.js';
 import { convert, type ConvertOptions } from '../import/convert.js';
 import type { EntitySpec, FieldSpec, RefTarget } from '../import/entities.js';
 import { ByteSource, decode, type Encoding, type InputFormat } from '../import/input.js';
@@ -164,7 +164,10 @@ export class PgResolver implements Resolver {
         const todo = [...new Set(keys.filter((k) => !level.complete && !level.queried.has(k)))];
         if (todo.length) {
           const live = mergeable(table) ? ' AND merged_into_id IS NULL' : '';
-          const r = await this.client.query<{ id: number; k: string }>(`SELECT id, ${q(col)} AS k FROM ${q(table)} WHERE ${q(col)} = ANY($1::text[])${live} ORDER BY id`, [todo]);
+          const r = await this.client.query<{ id: number; k: string }>(
+            `SELECT t.id, t.${q(col)} AS k FROM unnest($1::text[]) AS u(v) JOIN ${q(table)} AS t ON t.${q(col)} = u.v${live.replace('merged_into_id', 't.merged_into_id')} ORDER BY t.id`,
+            [todo],
+          );
           for (const k of todo) level.queried.add(k);
           for (const row of r.rows) addId(level.ids, row.k, row.id, true);
         }
@@ -179,7 +182,10 @@ export class PgResolver implements Resolver {
     const todo = [...new Set(texts.filter((t) => !s.ext.complete && !s.ext.queried.has(t)))];
     if (todo.length === 0) return;
     const m = mergeable(table) ? ', merged_into_id AS m' : '';
-    const r = await this.client.query<{ id: number; k: string; m?: number | null }>(`SELECT id, external_id AS k${m} FROM ${q(table)} WHERE source = $1 AND external_id = ANY($2::text[])`, [this.source, todo]);
+    const r = await this.client.query<{ id: number; k: string; m?: number | null }>(
+      `SELECT t.id, t.external_id AS k${m.replace('merged_into_id', 't.merged_into_id')} FROM unnest($2::text[]) AS u(v) JOIN ${q(table)} AS t ON t.source = $1 AND t.external_id = u.v`,
+      [this.source, todo],
+    );
     for (const t of todo) s.ext.queried.add(t);
     for (const row of r.rows) {
       s.ext.ids.set(row.k, row.id);
@@ -371,6 +377,36 @@ export function referencesOf(spec: EntitySpec, records: Iterable<ReadonlyMap<Fie
   return wanted;
 }
 
+/**
+ * The external ids this import wrote, as a Bloom filter (16 MB, about 0.1% false positives at
+ * 7 million ids): when no row of the source existed before the file, a row's external id needs a
+ * look-up only if an earlier chunk may have written it.
+ */
+class Seen {
+  private static readonly WORDS = 1 << 22;
+  private readonly bits = new Uint32Array(Seen.WORDS);
+  private static hash(text: string, seed: number): number {
+    let h = seed;
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 16777619);
+    }
+    return h >>> 0;
+  }
+  /** Four bit positions (double hashing). */
+  private static positions(text: string): number[] {
+    const a = Seen.hash(text, 2166136261);
+    const b = Seen.hash(text, 0x9747b28c) | 1;
+    return [0, 1, 2, 3].map((i) => (a + Math.imul(i, b)) >>> 0);
+  }
+  add(text: string): void {
+    for (const p of Seen.positions(text)) this.bits[(p >>> 5) & (Seen.WORDS - 1)]! |= 1 << (p & 31);
+  }
+  has(text: string): boolean {
+    return Seen.positions(text).every((p) => (this.bits[(p >>> 5) & (Seen.WORDS - 1)]! & (1 << (p & 31))) !== 0);
+  }
+}
+
 interface Column {
   readonly name: string;
   readonly type: string;
@@ -421,6 +457,8 @@ export class PgUpserter {
   private readonly lines = new Map<Row, number>();
   private nextProvisional = -1;
   private staged = false;
+  /** set when the table had no row of this source before the import: external ids it wrote */
+  private seen?: Seen;
   constructor(
     private readonly client: pg.ClientBase,
     private readonly spec: EntitySpec,
@@ -451,6 +489,7 @@ export class PgUpserter {
     }
     this.columns = cols;
     this.seq = (await this.client.query<{ s: string }>(`SELECT pg_get_serial_sequence($1, 'id') AS s`, [t])).rows[0]!.s;
+    if (this.spec.external && (await this.client.query(`SELECT 1 FROM ${q(t)} WHERE source = $1 LIMIT 1`, [this.source])).rowCount === 0) this.seen = new Seen();
     if (this.spec.refTarget) await this.resolver.prepareNames(this.spec.refTarget);
   }
 
@@ -506,17 +545,21 @@ export class PgUpserter {
     const fetchIds = [...new Set(byName.filter((id) => id > 0 && !this.rows.has(id)))];
     if (fetchIds.length) for (const r of (await this.client.query<Row>(`SELECT * FROM ${t} WHERE id = ANY($1::bigint[])`, [fetchIds])).rows) this.keep(r);
     for (let k = 0; k < byKey.length; k++) {
-      const values = [...byKey[k]!];
-      if (values.length === 0) continue;
       const key = this.spec.keys[k]!;
+      let values = [...byKey[k]!];
+      // a source new to the table: only external ids this file may have written already can exist
+      if (this.seen && key.length === 2 && key[0] === 'source' && key[1] === 'external_id') values = values.filter((v) => this.seen!.has(String(v)));
+      if (values.length === 0) continue;
       const anchor = key.find((c) => c !== 'source')!;
       const col = anchor.replace(/^~/, '');
       const type = this.columns.find((c) => c.name === col)?.type === 'bigint' ? 'bigint' : 'text';
-      const expr = anchor.startsWith('~') ? `crm_fold(${q(col)})` : q(col);
       const src = key.includes('source') ? ' AND source = $2' : '';
       const params: unknown[] = [values];
       if (src) params.push(this.source);
-      for (const r of (await this.client.query<Row>(`SELECT * FROM ${t} WHERE ${expr} = ANY($1::${type}[])${src}`, params)).rows) this.keep(r);
+      // a join, not = ANY(…): the table may have grown since its statistics, and ANY over a long
+      // array on a sequential scan compares every row with every value
+      const sqlText = `SELECT t.* FROM (SELECT DISTINCT v FROM unnest($1::${type}[]) AS k(v)) AS k JOIN ${t} AS t ON ${anchor.startsWith('~') ? `crm_fold(t.${q(col)})` : `t.${q(col)}`} = k.v${src.replace('source', 't.source')}`;
+      for (const r of (await this.client.query<Row>(sqlText, params)).rows) this.keep(r);
     }
   }
 
@@ -573,6 +616,7 @@ export class PgUpserter {
     if (line !== undefined) this.lines.set(state, line);
     this.index(id, undefined, state);
     this.pendingInserts.push(id);
+    if (this.seen && state.external_id !== null && state.external_id !== undefined) this.seen.add(String(state.external_id));
     if (this.spec.refTarget) this.resolver.remember(this.spec.refTarget, id, undefined, state, row);
     return { kind: 'inserted', id };
   }
@@ -593,6 +637,7 @@ export class PgUpserter {
     if (line !== undefined) this.lines.set(state, line);
     this.index(id, existing, state);
     if (id > 0) this.pendingUpdates.add(id);
+    if (this.seen && state.source === this.source && state.external_id !== null && state.external_id !== undefined) this.seen.add(String(state.external_id));
     if (this.spec.refTarget) this.resolver.remember(this.spec.refTarget, id, existing, state, row);
     return { kind: 'updated', id };
   }
@@ -669,6 +714,24 @@ function constraintError(err: unknown, file: string, lineOf: (cols: string[], va
     `${file}${where}: rejected by the data model: ${e.message ?? String(err)}${e.detail ? ` (${e.detail})` : ''}; nothing was imported`,
     'fix the row and import the file again',
   );
+}
+
+/**
+ * The error to report when a query failed: the server's own (57P01 "terminating connection due
+ * to administrator command", 08006…) when the connection broke while this side was busy parsing,
+ * rather than pg's code-less "Client has encountered a connection error and is not queryable".
+ */
+function lostConnection(err: unknown, broken: Error | undefined): unknown {
+  if ((err as { code?: unknown }).code !== undefined || err instanceof CrmError) return err;
+  if (broken && (broken as { code?: unknown }).code !== undefined) return broken;
+  const text = (err as Error).message ?? '';
+  if (broken || /Connection terminated|not queryable|ECONNRESET/i.test(text)) {
+    return new ConnectError(
+      `the connection to the PostgreSQL server failed or was lost: ${(broken ?? (err as Error)).message}`,
+      'nothing of the interrupted command was committed; run it again when the server is back',
+    );
+  }
+  return err;
 }
 
 /** A previous import of the same content for the same entity, if any. */
@@ -899,7 +962,7 @@ export async function importFilePg(cdb: CrmDatabase, opts: ImportOptions, pre: P
     } catch (err) {
       if (open) await client.query('ROLLBACK').catch((e: Error) => (broken ??= e));
       open = false;
-      throw err;
+      throw lostConnection(err, broken);
     } finally {
       rejects?.close();
       if (locked && !broken) await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [IMPORT_LOCK, spec.table]).catch((e: Error) => (broken ??= e));
