@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
+import { crm, execSql, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -69,9 +68,7 @@ describe('crm config', () => {
   });
 
   it('a hand-edited value that cannot be read is reported and the default used', () => {
-    const raw = new Database(db);
-    raw.prepare("INSERT INTO settings (key, value) VALUES ('kam.window_weeks', 'lots')").run();
-    raw.close();
+    execSql(db, "INSERT INTO settings (key, value) VALUES ('kam.window_weeks', 'lots')");
     const r = run('config', 'get', 'kam.window_weeks', '--format', 'csv');
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('setting kam.window_weeks holds "lots": expected a whole number; using the default 13');

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, crm, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
+import { BIN, PG, ROOT, copyDb, crm, execSql, parseCsv, query, tempDir, newDb } from '../helpers/cli.js';
 
 // One base built from fixtures/ for the whole file; each test works on its own copy.
 let shared: string;
@@ -15,7 +14,7 @@ const ENTITIES = ['staff', 'clients', 'contacts', 'account_team', 'products', 'p
 
 beforeAll(() => {
   shared = tempDir('crm-dedupe-fixtures-');
-  fixturesDb = path.join(shared, 'fixtures.db');
+  fixturesDb = newDb(shared, 'fixtures.db');
   expect(crm(['init', '--db', fixturesDb, '-q']).status).toBe(0);
   for (const e of ENTITIES) {
     const r = crm(['import', e, path.join(ROOT, 'fixtures', `${e}.csv`), '--db', fixturesDb, '-q']);
@@ -26,8 +25,7 @@ afterAll(() => fs.rmSync(shared, { recursive: true, force: true }));
 
 beforeEach(() => {
   dir = tempDir();
-  db = newDb(dir);
-  fs.copyFileSync(fixturesDb, db);
+  db = copyDb(fixturesDb, dir);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -40,16 +38,12 @@ const file = (name: string, content: string) => {
 
 /** Every row of every table (order-insensitive), except the merge log. */
 function dump(dbFile: string): Record<string, string[]> {
-  const d = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
-    const out: Record<string, string[]> = {};
-    for (const { name } of d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'merges'").all() as { name: string }[]) {
-      out[name] = (d.prepare(`SELECT * FROM "${name}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
-    }
-    return out;
-  } finally {
-    d.close();
-  }
+  const tables = PG
+    ? query<{ name: string }>(dbFile, "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'merges'")
+    : query<{ name: string }>(dbFile, "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'merges'");
+  const out: Record<string, string[]> = {};
+  for (const { name } of tables) out[name] = query(dbFile, `SELECT * FROM "${name}"`).map((r) => JSON.stringify(r)).sort();
+  return out;
 }
 
 function pairsOf(csv: string): Record<string, string>[] {
@@ -107,7 +101,7 @@ describe('crm dedupe: finding', () => {
   });
 
   it('Cyrillic and Latin spellings of one company are one group; a typo too; another company is not', () => {
-    const fresh = path.join(dir, 'fresh.db');
+    const fresh = newDb(dir, 'fresh.db');
     expect(crm(['init', '--db', fresh, '-q']).status).toBe(0);
     const csv =
       'external_id,name,client_type,city,phone,email\n' +
@@ -125,7 +119,7 @@ describe('crm dedupe: finding', () => {
   });
 
   it('a branch sharing its HQ ИНН is listed as a branch, never grouped or merged', () => {
-    const fresh = path.join(dir, 'fresh.db');
+    const fresh = newDb(dir, 'fresh.db');
     expect(crm(['init', '--db', fresh, '-q']).status).toBe(0);
     const csv =
       'external_id,name,client_type,city,phone,inn,kpp,parent\n' +
@@ -200,10 +194,7 @@ describe('crm dedupe: merging and undoing', () => {
     expect(refused.stderr).toMatch(/hint: undo that one first: crm dedupe undo \d+/);
 
     // the new deal is not part of any merge: it stays with the survivor; remove it to compare
-    const w = new Database(db);
-    w.prepare("DELETE FROM deals WHERE external_id = 'D-NEW'").run();
-    w.prepare("DELETE FROM import_batches WHERE entity = 'deals' AND file_name LIKE '%d.csv'").run();
-    w.close();
+    execSql(db, "DELETE FROM deals WHERE external_id = 'D-NEW'; DELETE FROM import_batches WHERE entity = 'deals' AND file_name LIKE '%d.csv'");
     const dry = dd('undo', String(merges[0]!.merge_id), '--dry-run');
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stderr).toMatch(/dry run, nothing written/);
@@ -287,7 +278,7 @@ describe('crm dedupe: merging and undoing', () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
     expect(dump(db)).toEqual(before);
-    expect(query(db, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    if (!PG) expect(query(db, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     expect(query(db, 'SELECT count(*) AS n FROM merges')).toEqual([{ n: 0 }]);
     const r = dd('clients', '--auto', '--threshold', '0.9', '--format', 'csv');
     expect(r.status, r.stderr).toBe(0);

@@ -4,7 +4,9 @@
  * newDb() for its database: a file path on SQLite, a fresh database's URL on PostgreSQL.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 
 export const BACKEND: 'sqlite' | 'postgres' = process.env.CRM_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 export const PG = BACKEND === 'postgres';
@@ -43,6 +45,36 @@ export function newPgDatabase(): string {
 /** Where a test's database lives: crm.db in its directory, or a new database on the test server. */
 export function newDb(dir: string, file = 'crm.db'): string {
   return PG ? newPgDatabase() : path.join(dir, file);
+}
+
+/**
+ * A copy of a test database for one test: the file copied, or on PostgreSQL a new database made
+ * from the source as its template (the source must have no open connection: no crm running on it).
+ */
+export function copyDb(source: string, dir: string, file = 'crm.db'): string {
+  if (!isPgUrl(source)) {
+    const target = path.join(dir, file);
+    fs.copyFileSync(source, target);
+    return target;
+  }
+  const name = `crm_t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+  const from = decodeURIComponent(new URL(source).pathname.slice(1));
+  psql(adminUrl().toString(), `CREATE DATABASE ${name} TEMPLATE "${from.replaceAll('"', '""')}"`);
+  return pgUrl(name);
+}
+
+/** Runs SQL that changes a test database behind crm's back (a hand edit, a clean-up). */
+export function execSql(target: string, sqlText: string): void {
+  if (isPgUrl(target)) {
+    psql(target, sqlText);
+    return;
+  }
+  const db = new Database(target);
+  try {
+    db.exec(sqlText);
+  } finally {
+    db.close();
+  }
 }
 
 export function isPgUrl(target: string): boolean {

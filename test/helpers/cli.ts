@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isPgUrl, pgQuery, pgSnapshot } from './backend.js';
 
-export { BACKEND, PG, newDb, newPgDatabase, psql } from './backend.js';
+export { BACKEND, PG, copyDb, execSql, newDb, newPgDatabase, psql } from './backend.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/crm.js');

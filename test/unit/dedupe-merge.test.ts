@@ -7,7 +7,7 @@ import { conflicts, planMerge, type Row } from '../../src/dedupe/merge-plan.js';
 import { suggestSurvivor } from '../../src/dedupe/survivor.js';
 import { initDatabase, openDatabase } from '../../src/db/open.js';
 import { REFERENCES } from '../../src/db/queries/dedupe.js';
-import { foreignKeysTo } from '../../src/db/sqlite-merge.js';
+import { foreignKeysTo } from '../../src/db/catalog.js';
 
 const NOW = '2026-11-20 10:00:00';
 
@@ -135,7 +135,7 @@ describe('the reviewed pair file', () => {
 });
 
 describe('merges move every reference', () => {
-  it('REFERENCES lists every foreign key to clients and contacts (except merged_into_id)', () => {
+  it('REFERENCES lists every foreign key to clients and contacts (except merged_into_id)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-refs-'));
     try {
       const file = path.join(dir, 'crm.db');
@@ -143,7 +143,7 @@ describe('merges move every reference', () => {
       const cdb = openDatabase(file, { env: {} });
       try {
         for (const [entity, table] of [['client', 'clients'], ['contact', 'contacts']] as const) {
-          const actual = foreignKeysTo(cdb, table).filter(([t, c]) => !(t === table && c === 'merged_into_id'));
+          const actual = (await foreignKeysTo(cdb, table)).filter(([t, c]) => !(t === table && c === 'merged_into_id'));
           const listed = REFERENCES[entity].map((r) => [r.table, r.column]).sort((x, y) => (x.join('.') < y.join('.') ? -1 : 1));
           expect(listed).toEqual(actual);
         }

@@ -37,6 +37,8 @@ export interface UndoFlags {
 }
 
 const NAME_COLUMN: Record<EntityKind, string> = { client: 'name', contact: 'full_name' };
+/** The tables only dedupe inserts into: their ids stay as on SQLite on PostgreSQL too (see writeTransaction). */
+const DENSE = ['merges', 'client_aliases'] as const;
 const PLURAL: Record<EntityKind, string> = { client: 'clients', contact: 'contacts' };
 
 function parseThreshold(text: string | undefined, fallback: number): number {
@@ -225,18 +227,23 @@ function mergeModel(outcomes: readonly (MergeOutcome & { group?: number; score?:
   };
 }
 
-/** Test hook for the kill -9 test: pause inside the merge transaction after the first merge. */
+/**
+ * Test hook for the kill -9 and the concurrency tests: pause inside the merge transaction after
+ * the first merge, for CRM_TEST_PAUSE_IN_MERGE ms or until the file CRM_TEST_RESUME_FILE exists.
+ */
 function pauseHook(ctx: Context): (() => Promise<void>) | undefined {
   const ms = Number(ctx.env.CRM_TEST_PAUSE_IN_MERGE ?? 0);
   if (!ms) return undefined;
+  const resume = ctx.env.CRM_TEST_RESUME_FILE;
   return async () => {
     ctx.streams.stderr.write('paused inside the merge transaction\n');
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    const until = Date.now() + ms;
+    while (Date.now() < until && !(resume && fs.existsSync(resume))) await new Promise((resolve) => setTimeout(resolve, 20));
   };
 }
 
 async function autoMerge(ctx: Context, cdb: CrmDatabase, review: Review, threshold: number, dryRun: boolean): Promise<void> {
-  const { writeTransaction } = await import('../../db/sqlite-merge.js');
+  const { writeTransaction } = await import('../../db/transaction.js');
   const { mergeRecords } = await import('../../db/merge.js');
   const now = localDateTime(ctx.now());
   const chosen = review.groups.map((g, gi) => ({ g, gi })).filter(({ g }) => g.score >= threshold);
@@ -253,7 +260,7 @@ async function autoMerge(ctx: Context, cdb: CrmDatabase, review: Review, thresho
       }
       return all;
     },
-    { dryRun },
+    { dryRun, what: `crm dedupe ${PLURAL[review.entity]} --auto`, env: ctx.env, denseIds: DENSE },
   );
   await ctx.output(mergeModel(outcomes, review.entity, review.rows, dryRun));
   const moved = outcomes.reduce((s, o) => s + o.moved, 0);
@@ -348,7 +355,7 @@ async function showGroup(ctx: Context, review: Review, g: DuplicateGroup, index:
 }
 
 async function interactiveReview(ctx: Context, cdb: CrmDatabase, review: Review): Promise<void> {
-  const { writeTransaction } = await import('../../db/sqlite-merge.js');
+  const { writeTransaction } = await import('../../db/transaction.js');
   const { mergeRecords } = await import('../../db/merge.js');
   const { markNotDuplicates } = await import('../../db/queries/dedupe.js');
   const { conflicts, CHOOSABLE } = await import('../../dedupe/merge-plan.js');
@@ -383,7 +390,7 @@ async function interactiveReview(ctx: Context, cdb: CrmDatabase, review: Review)
     if (action.kind === 'not_duplicates') {
       const pairs: [number, number][] = [];
       for (let i = 0; i < g.ids.length; i++) for (let j = i + 1; j < g.ids.length; j++) pairs.push([g.ids[i]!, g.ids[j]!]);
-      await writeTransaction(cdb, (db) => markNotDuplicates(db, review.entity, pairs, ctx.user, now));
+      await writeTransaction(cdb, (db) => markNotDuplicates(db, review.entity, pairs, ctx.user, now), { what: 'marking not duplicates', env: ctx.env, denseIds: DENSE });
       marked += pairs.length;
       ctx.info(`remembered: ${g.ids.map((id) => `#${id}`).join(', ')} are not duplicates`);
       continue;
@@ -410,7 +417,7 @@ async function interactiveReview(ctx: Context, cdb: CrmDatabase, review: Review)
       }
     }
     const others = g.ids.filter((id) => id !== survivor);
-    const outcomes = await writeTransaction(cdb, (db) => mergeRecords(db, { entity: review.entity, survivorId: survivor, mergedIds: others, choices: picked, score: g.score, user: ctx.user, now }));
+    const outcomes = await writeTransaction(cdb, (db) => mergeRecords(db, { entity: review.entity, survivorId: survivor, mergedIds: others, choices: picked, score: g.score, user: ctx.user, now }), { what: 'the merge', env: ctx.env, denseIds: DENSE });
     merged += outcomes.length;
     ctx.info(
       `merged ${others.map((id) => `#${id}`).join(', ')} into #${survivor} (merge ${outcomes.map((o) => o.mergeId).join(', ')}; ${outcomes.reduce((s, o) => s + o.moved, 0)} rows re-pointed)`,
@@ -462,7 +469,7 @@ export async function apply(ctx: Context, file: string, flags: ApplyFlags): Prom
   const dryRun = flags.dryRun ?? false;
   await withDatabase(ctx, async (cdb) => {
     const q = await import('../../db/queries/dedupe.js');
-    const { writeTransaction } = await import('../../db/sqlite-merge.js');
+    const { writeTransaction } = await import('../../db/transaction.js');
     const { mergeRecords } = await import('../../db/merge.js');
     // every id must exist before anything is written
     const missing: InputProblem[] = [];
@@ -507,7 +514,7 @@ export async function apply(ctx: Context, file: string, flags: ApplyFlags): Prom
         }
         return out;
       },
-      { dryRun },
+      { dryRun, what: `crm dedupe apply ${name}`, env: ctx.env, denseIds: DENSE },
     );
     await ctx.output({
       title: dryRun ? `${name}: what applying it would do (dry run: nothing was written)` : `${name}: applied`,
@@ -618,7 +625,7 @@ export async function undo(ctx: Context, mergeIds: string[], flags: UndoFlags): 
   const ids = [...new Set(mergeIds.map(Number))].sort((a, b) => b - a);
   const dryRun = flags.dryRun ?? false;
   await withDatabase(ctx, async (cdb) => {
-    const { writeTransaction } = await import('../../db/sqlite-merge.js');
+    const { writeTransaction } = await import('../../db/transaction.js');
     const { undoMerge } = await import('../../db/merge.js');
     const { fetchRows } = await import('../../db/queries/dedupe.js');
     const now = localDateTime(ctx.now());
@@ -629,7 +636,7 @@ export async function undo(ctx: Context, mergeIds: string[], flags: UndoFlags): 
         for (const id of ids) done.push(await undoMerge(db, id, ctx.user, now));
         return done;
       },
-      { dryRun },
+      { dryRun, what: 'crm dedupe undo', env: ctx.env, denseIds: DENSE },
     );
     for (const o of outcomes) {
       const rows = await fetchRows(cdb.db, o.entity, [o.mergedId, o.survivorId]);

@@ -4,8 +4,9 @@
  * cores in src/plan/.
  */
 import { describeClient, resolveClient, type ClientRef } from '../../db/queries/client-ref.js';
-import { addTask, describeStaff, listTasks, loggedActivities, markTasks, namesOf, resolveContact, resolveStaff, resolveTasks, taskStates, type MarkChange, type Stamp, type StaffRef } from '../../db/queries/plan.js';
-import { nextFacts, writeProposals } from '../../db/queries/plan-next.js';
+import { addTask, applyMarks, describeStaff, listTasks, loggedActivities, namesOf, resolveContact, resolveStaff, resolveTasks, taskStates, type MarkChange, type Stamp, type StaffRef } from '../../db/queries/plan.js';
+import { insertProposals, nextFacts, writeProposals } from '../../db/queries/plan-next.js';
+import { writeTransaction } from '../../db/transaction.js';
 import type { CrmDatabase } from '../../db/open.js';
 import { InterruptedError, UsageError } from '../../errors.js';
 import { proposalsModel, taskListModel, type Names, type ProposalOutcome } from '../../plan/models.js';
@@ -61,7 +62,7 @@ export async function add(ctx: Context, words: string[], flags: AddFlags): Promi
     const contact = flags.contact !== undefined ? await resolveContact(cdb.db, flags.contact, client) : null;
     if (contact && !client) client = await resolveClient(cdb.db, `#${contact.client_id}`);
     if (week < isoWeekOf(today)) ctx.warn(`crm: ${week} is in the past`);
-    const id = await addTask(cdb.db, { week, staff_id: staff.id, client_id: client?.id ?? null, contact_id: contact?.id ?? null, kind, task: text }, stampOf(ctx));
+    const id = await addTask(cdb, { week, staff_id: staff.id, client_id: client?.id ?? null, contact_id: contact?.id ?? null, kind, task: text }, stampOf(ctx), { env: ctx.env });
     ctx.info(`added task #${id} to ${describeWeek(week)} for ${staff.name}${client ? `: ${describeClient(client)}` : ''}`);
     await ctx.output(taskListModel(await listTasks(cdb.db, { ids: [id] }), { compact: ctx.render.format === 'table' }));
   });
@@ -118,21 +119,31 @@ async function mark(ctx: Context, refs: string[], flags: MarkFlags, status: Mark
   const outcome = status !== 'cancelled' && log ? outcomeFor(status, flags.outcome) : null;
   const note = flags.note?.trim() ? flags.note.trim() : null;
   await withDatabase(ctx, async (cdb) => {
-    const tasks = await resolveTasks(cdb.db, refs, taskIdOf);
-    const states = await taskStates(cdb.db, tasks);
-    const refused = states.map((s) => refusal(s, status)).filter((r): r is string => r !== null);
-    if (refused.length) throw new UsageError(refused.length === 1 ? refused[0]! : `${refused.length} tasks cannot be marked ${status}:\n  ${refused.join('\n  ')}`, 'nothing was changed');
-    const already = log ? await loggedActivities(cdb.db, tasks.map((t) => t.id)) : new Map<number, number>();
     const occurredAt = flags.on !== undefined ? on : localDateTime(ctx.now()).slice(0, 16);
-    const changes: MarkChange[] = tasks.map((t) => {
-      let activity = null;
-      if (log && outcome) {
-        if (already.has(t.id)) ctx.warn(`crm: task #${t.id} already has an activity logged; no other is logged`);
-        else activity = activityFor({ id: t.id, staffId: t.staff_id, clientId: t.client_id, contactId: t.contact_id, kind: t.kind, task: t.task }, outcome, occurredAt, note);
-      }
-      return { id: t.id, status, completedOn: status === 'cancelled' ? null : on, note, activity };
-    });
-    const logged = await markTasks(cdb.db, changes, stampOf(ctx));
+    // the checks and the marks in one transaction: a task carried or marked by another run
+    // meanwhile is seen, on either backend
+    const { tasks, logged, twice } = await writeTransaction(
+      cdb,
+      async (trx) => {
+        const tasks = await resolveTasks(trx, refs, taskIdOf);
+        const states = await taskStates(trx, tasks);
+        const refused = states.map((s) => refusal(s, status)).filter((r): r is string => r !== null);
+        if (refused.length) throw new UsageError(refused.length === 1 ? refused[0]! : `${refused.length} tasks cannot be marked ${status}:\n  ${refused.join('\n  ')}`, 'nothing was changed');
+        const already = log ? await loggedActivities(trx, tasks.map((t) => t.id)) : new Map<number, number>();
+        const twice: number[] = [];
+        const changes: MarkChange[] = tasks.map((t) => {
+          let activity = null;
+          if (log && outcome) {
+            if (already.has(t.id)) twice.push(t.id);
+            else activity = activityFor({ id: t.id, staffId: t.staff_id, clientId: t.client_id, contactId: t.contact_id, kind: t.kind, task: t.task }, outcome, occurredAt, note);
+          }
+          return { id: t.id, status, completedOn: status === 'cancelled' ? null : on, note, activity };
+        });
+        return { tasks, logged: await applyMarks(trx, changes, stampOf(ctx)), twice };
+      },
+      { what: `crm plan ${status === 'failed' ? 'fail' : status === 'cancelled' ? 'cancel' : 'done'}`, env: ctx.env },
+    );
+    for (const id of twice) ctx.warn(`crm: task #${id} already has an activity logged; no other is logged`);
     for (const t of tasks) {
       const a = logged.get(t.id);
       const was = t.status === status ? ` (it was ${status} already: updated)` : t.status !== 'planned' ? ` (was ${t.status})` : '';
@@ -253,7 +264,20 @@ export async function next(ctx: Context, flags: NextFlags): Promise<void> {
   }
   await withDatabase(ctx, async (cdb) => {
     const staff = flags.staff !== undefined ? await resolveStaff(cdb.db, flags.staff) : undefined;
-    const plan = planNext(await nextFacts(cdb.db, week, staff?.id), { staffId: staff?.id });
+    const propose = async (db: typeof cdb.db) => planNext(await nextFacts(db, week, staff?.id), { staffId: staff?.id });
+    // --yes reads the week and writes the next one in one transaction, so that runs at the same
+    // time (several people, cron) give what one run after the other gives
+    const auto = flags.yes
+      ? await writeTransaction(
+          cdb,
+          async (trx) => {
+            const plan = await propose(trx);
+            return { plan, written: plan.proposals.length ? await insertProposals(trx, plan.proposals, stampOf(ctx)) : [] };
+          },
+          { what: 'crm plan next', env: ctx.env },
+        )
+      : undefined;
+    const plan = auto?.plan ?? (await propose(cdb.db));
     reportSkipped(ctx, plan);
     const names = await namesOf(cdb.db, {
       staff: plan.proposals.map((p) => p.staffId),
@@ -273,7 +297,7 @@ export async function next(ctx: Context, flags: NextFlags): Promise<void> {
       ctx.info('no proposal accepted; nothing was written');
       return;
     }
-    const written = await writeProposals(cdb.db, accepted, stampOf(ctx));
+    const written = auto?.written ?? (await writeProposals(cdb, accepted, stampOf(ctx), { env: ctx.env }));
     const created = written.filter((w) => w.id !== null);
     const late = written.length - created.length;
     if (late) ctx.warn(`crm: ${plural(late, 'task')} had been carried meanwhile (another run?) and ${late === 1 ? 'was' : 'were'} left out`);

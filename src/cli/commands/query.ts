@@ -49,9 +49,10 @@ export async function run(ctx: Context, entity: string, sqlText: string | undefi
   if (sqlText !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sqlText)}`, 'filters go in --where FIELD=VALUE');
   const table = tableFor(entity);
   await withDatabase(ctx, async (cdb) => {
-    const { columnsOf } = await import('../../db/sqlite.js');
-    const spec = fieldsOf(table, columnsOf(cdb.sqlite, table));
-    const clients = fieldsOf('clients', columnsOf(cdb.sqlite, 'clients'));
+    const { tableColumns } = await import('../../db/catalog.js');
+    const spec = fieldsOf(table, await tableColumns(cdb, table));
+    const clients = fieldsOf('clients', await tableColumns(cdb, 'clients'));
+    const { countAndRun, findStaffMember } = await import('../../db/queries/query.js');
     const filters: Filter[] = (flags.where ?? []).map((w) => parseWhere(spec, w));
     if (flags.type) filters.push(clientFilter(spec, clients, table === 'promotions' ? 'target_client_type' : 'client_type', 'client_type', '=', flags.type, '--type'));
     if (flags.region) filters.push(clientFilter(spec, clients, 'region', 'region', '=', flags.region, '--region'));
@@ -62,8 +63,7 @@ export async function run(ctx: Context, entity: string, sqlText: string | undefi
       filters.push({ field, op: '=', value: flags.status });
     }
     if (flags.manager) {
-      const { RefResolver } = await import('../../db/sqlite-import.js');
-      const r = new RefResolver(cdb.sqlite, 'main').resolve('staff', flags.manager);
+      const r = await findStaffMember(cdb.db, flags.manager);
       if (!r.ok) throw new UsageError(`--manager: ${r.reason}`);
       const own = ['manager_id', 'owner_id', 'staff_id', 'handled_by_id'].find((c) => spec.fields.some((f) => f.alias === 't' && f.column === c));
       if (own) filters.push({ field: spec.fields.find((f) => f.alias === 't' && f.column === own)!, op: '=', value: r.id });
@@ -76,7 +76,6 @@ export async function run(ctx: Context, entity: string, sqlText: string | undefi
       if (!/^\d+$/.test(flags.limit)) throw new UsageError('--limit takes a whole number (0 for no limit)');
       limit = Number(flags.limit) || undefined;
     } else if (ctx.render.format === 'table') limit = TABLE_LIMIT;
-    const { countAndRun } = await import('../../db/queries/query.js');
     const { total, rows } = await countAndRun(cdb, { spec, show, filters, sort, limit, includeMerged: flags.all });
     const model: TableModel = {
       columns: show.map((f) => ({ key: f.name, type: f.type })),
@@ -113,6 +112,6 @@ async function runSql(ctx: Context, text: string | undefined, flags: QueryFlags)
     params[p.slice(0, at).replace(/^[:@$]/, '')] = /^-?\d+$/.test(v) && v.length < 16 ? Number(v) : v;
   }
   const { readOnlyQuery } = await import('../../db/read-only.js');
-  const { columns, rows } = readOnlyQuery(ctx.dbFlag, ctx.env, source, params);
+  const { columns, rows } = await readOnlyQuery(ctx.dbFlag, ctx.env, source, params);
   await ctx.output({ columns: columns.map((key) => ({ key })), rows });
 }

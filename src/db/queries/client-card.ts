@@ -1,5 +1,7 @@
 /**
- * Everything the client card shows, read in one go through Kysely.
+ * Everything the client card shows, read in one go through Kysely. Every list has a full order
+ * (ids break ties, in the order SQLite's indexes give them; empty values first, as SQLite sorts
+ * NULL), so both backends show the same card.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientsTable, DB } from '../types.js';
@@ -42,8 +44,9 @@ export async function clientCard(db: Kysely<DB>, id: number, today: string, rece
     .select(['id', 'name', 'region', 'city', 'status'])
     .where('parent_id', '=', id)
     .where('merged_into_id', 'is', null)
-    .orderBy('region')
+    .orderBy('region', (ob) => ob.asc().nullsFirst())
     .orderBy('name')
+    .orderBy('id')
     .execute();
   const siblings =
     client.parent_id === null
@@ -67,6 +70,7 @@ export async function clientCard(db: Kysely<DB>, id: number, today: string, rece
     .where('active', '=', 1)
     .orderBy((eb) => eb.case().when('level', '=', 'executive').then(0).when('level', '=', 'manager').then(1).else(2).end())
     .orderBy('full_name')
+    .orderBy('id')
     .execute();
   const team = await db
     .selectFrom('account_team as t')
@@ -76,6 +80,7 @@ export async function clientCard(db: Kysely<DB>, id: number, today: string, rece
     .where((eb) => eb.or([eb('t.until', 'is', null), eb('t.until', '>=', today)]))
     .orderBy('t.role')
     .orderBy('s.name')
+    .orderBy('t.id')
     .execute();
   const deals = await db
     .selectFrom('deals as d')
@@ -85,6 +90,7 @@ export async function clientCard(db: Kysely<DB>, id: number, today: string, rece
     .where('d.client_id', '=', id)
     .where('d.stage', '=', 'open')
     .orderBy('d.opened_on', 'desc')
+    .orderBy('d.id', 'desc')
     .execute();
   const activities = await db
     .selectFrom('activities as a')
@@ -93,6 +99,7 @@ export async function clientCard(db: Kysely<DB>, id: number, today: string, rece
     .select(['a.occurred_at', 'a.kind', 's.name as staff', 'c.full_name as contact', 'a.outcome', 'a.subject'])
     .where('a.client_id', '=', id)
     .orderBy('a.occurred_at', 'desc')
+    .orderBy('a.id', 'desc')
     .limit(recent)
     .execute();
   const tasks = await db
@@ -102,13 +109,16 @@ export async function clientCard(db: Kysely<DB>, id: number, today: string, rece
     .where('t.client_id', '=', id)
     .where('t.status', '=', 'planned')
     .orderBy('t.week')
+    .orderBy('t.id')
     .execute();
   const goals = await db
     .selectFrom('goals')
     .select(['goal', 'target_value', 'target_unit', 'due_on', 'status'])
     .where('client_id', '=', id)
     .orderBy((eb) => eb.case().when('status', '=', 'open').then(0).else(1).end())
-    .orderBy('due_on')
+    .orderBy('due_on', (ob) => ob.asc().nullsFirst())
+    .orderBy('status')
+    .orderBy('id')
     .execute();
   const assessments = await db
     .selectFrom('assessments as a')
@@ -117,6 +127,7 @@ export async function clientCard(db: Kysely<DB>, id: number, today: string, rece
     .where('a.client_id', '=', id)
     .orderBy('a.assessed_on', 'desc')
     .orderBy('a.criterion')
+    .orderBy('a.id')
     .limit(12)
     .execute();
   const yearAgo = `${Number(today.slice(0, 4)) - 1}${today.slice(4)}`;

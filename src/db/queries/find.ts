@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { rank, type SearchTerms } from '../../find/rank.js';
-import { foldedContains } from '../dialect.js';
+import { foldedContains, searchMatch } from '../dialect.js';
 import type { CrmDatabase } from '../open.js';
 
 export type FindHit = {
@@ -31,9 +31,8 @@ interface Row {
  * could match); rank() orders them.
  */
 export async function findClientsAndContacts(cdb: CrmDatabase, t: SearchTerms, limit: number): Promise<FindHit[]> {
-  // words of 3+ letters go through the trigram indexes; shorter text is scanned
+  // words of 3+ letters go through the trigram indexes (SQLite; the same test by LIKE on PostgreSQL); shorter text is scanned
   const words = t.text.split(' ').filter((w) => w.length >= 3);
-  const match = words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
   const scan = t.text !== '' && words.length === 0;
   const other = (inn: boolean) => {
     const c = [];
@@ -44,9 +43,9 @@ export async function findClientsAndContacts(cdb: CrmDatabase, t: SearchTerms, l
   };
   const clientConds = other(true);
   const contactConds = other(false);
-  if (match) {
-    clientConds.push(sql`t.id IN (SELECT rowid FROM clients_search WHERE clients_search MATCH ${match})`);
-    contactConds.push(sql`t.id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ${match})`);
+  if (words.length > 0) {
+    clientConds.push(searchMatch(cdb.kind, 'clients', words));
+    contactConds.push(searchMatch(cdb.kind, 'contacts', words));
   }
   if (scan) {
     clientConds.push(foldedContains(sql.ref('t.name'), t.text), foldedContains(sql.ref('t.city'), t.text));
@@ -56,14 +55,16 @@ export async function findClientsAndContacts(cdb: CrmDatabase, t: SearchTerms, l
   if (clientConds.length) {
     const clients = await sql<Row>`
       SELECT t.id, t.name, NULL AS client, t.city, t.phone, t.email, t.inn FROM clients AS t
-      WHERE t.merged_into_id IS NULL AND (${sql.join(clientConds, sql` OR `)})`.execute(cdb.db);
+      WHERE t.merged_into_id IS NULL AND (${sql.join(clientConds, sql` OR `)})
+      ORDER BY t.id`.execute(cdb.db);
     collect('client', clients.rows);
   }
   if (contactConds.length) {
     const contacts = await sql<Row>`
       SELECT t.id, t.full_name AS name, c.name AS client, c.city, t.phone, t.email, NULL AS inn
       FROM contacts AS t JOIN clients AS c ON c.id = t.client_id
-      WHERE t.merged_into_id IS NULL AND (${sql.join(contactConds, sql` OR `)})`.execute(cdb.db);
+      WHERE t.merged_into_id IS NULL AND (${sql.join(contactConds, sql` OR `)})
+      ORDER BY t.id`.execute(cdb.db);
     collect('contact', contacts.rows);
   }
   hits.sort((a, b) => b.score - a.score || (a.kind === b.kind ? 0 : a.kind === 'client' ? -1 : 1) || a.name.localeCompare(b.name, 'ru'));

@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely';
 import { pickContact, type ContactChoice, type NextClient, type NextFacts, type NextKeyAccount, type NextStaff, type Proposal, type WeekTask } from '../../plan/next.js';
 import type { TaskStatus } from '../../plan/review.js';
 import { addWeeks, weekMonday } from '../../util/isoweek.js';
+import type { CrmDatabase } from '../open.js';
+import { writeTransaction, type WriteOptions } from '../transaction.js';
 import type { DB } from '../types.js';
 import { successorsOf, survivorsOf, type Stamp } from './plan.js';
 import { liveKeyAccounts } from './plan-review.js';
@@ -149,74 +151,78 @@ export interface Written {
 
 /**
  * Writes the accepted proposals in one transaction: a task each; a carried task's original gets
- * status 'carried'. A carry whose original was carried meanwhile (another run) is left out.
+ * status 'carried'. A carry whose original was carried meanwhile (another run) is left out; on
+ * PostgreSQL the transaction is serializable, so two runs at once cannot both carry it.
  */
-export async function writeProposals(db: Kysely<DB>, accepted: readonly Proposal[], stamp: Stamp): Promise<Written[]> {
-  return db.transaction().execute(async (trx) => {
-    const originals = [...new Set(accepted.flatMap((p) => (p.carriedFromId !== null ? [p.carriedFromId] : [])))];
-    // checked inside the transaction: a task another run has carried meanwhile is not carried twice
-    const carriedAlready = new Set<number>();
-    const carriable = new Set<number>();
-    for (const part of chunks(originals)) {
-      for (const r of await trx.selectFrom('plan_tasks').select('carried_from_id').where('carried_from_id', 'in', part).execute()) carriedAlready.add(r.carried_from_id!);
-      for (const r of await trx.selectFrom('plan_tasks').select(['id', 'status']).where('id', 'in', part).execute()) {
-        if (r.status === 'planned' || r.status === 'carried') carriable.add(r.id);
-      }
+export async function writeProposals(cdb: Pick<CrmDatabase, 'kind' | 'db' | 'sqlite'>, accepted: readonly Proposal[], stamp: Stamp, opts: WriteOptions = {}): Promise<Written[]> {
+  return writeTransaction(cdb, (trx) => insertProposals(trx, accepted, stamp), { what: 'crm plan next', ...opts });
+}
+
+/** The body of writeProposals, for a caller that already holds the write transaction. */
+export async function insertProposals(trx: Kysely<DB>, accepted: readonly Proposal[], stamp: Stamp): Promise<Written[]> {
+  const originals = [...new Set(accepted.flatMap((p) => (p.carriedFromId !== null ? [p.carriedFromId] : [])))];
+  // checked inside the transaction: a task another run has carried meanwhile is not carried twice
+  const carriedAlready = new Set<number>();
+  const carriable = new Set<number>();
+  for (const part of chunks(originals)) {
+    for (const r of await trx.selectFrom('plan_tasks').select('carried_from_id').where('carried_from_id', 'in', part).execute()) carriedAlready.add(r.carried_from_id!);
+    for (const r of await trx.selectFrom('plan_tasks').select(['id', 'status']).where('id', 'in', part).execute()) {
+      if (r.status === 'planned' || r.status === 'carried') carriable.add(r.id);
     }
-    const out: (Written | null)[] = [];
-    const carried: number[] = [];
-    const toInsert: { proposal: Proposal; index: number }[] = [];
-    accepted.forEach((p, index) => {
-      if (p.carriedFromId !== null) {
-        if (carriedAlready.has(p.carriedFromId) || !carriable.has(p.carriedFromId)) {
-          out.push({ proposal: p, id: null });
-          return;
-        }
-        carriedAlready.add(p.carriedFromId);
-        carried.push(p.carriedFromId);
+  }
+  const out: (Written | null)[] = [];
+  const carried: number[] = [];
+  const toInsert: { proposal: Proposal; index: number }[] = [];
+  accepted.forEach((p, index) => {
+    if (p.carriedFromId !== null) {
+      if (carriedAlready.has(p.carriedFromId) || !carriable.has(p.carriedFromId)) {
+        out.push({ proposal: p, id: null });
+        return;
       }
-      out.push(null);
-      toInsert.push({ proposal: p, index });
-    });
-    // many rows per INSERT (one statement each 200 tasks, not one per task); the ids come back by
-    // RETURNING and are matched on the values, since no backend promises their order
-    const keyOf = (t: { staff_id: number; client_id: number | null; contact_id: number | null; kind: string | null; task: string; carried_from_id: number | null; carry_count: number; week: string }) =>
-      JSON.stringify([t.week, t.staff_id, t.client_id, t.contact_id, t.kind, t.task, t.carried_from_id, t.carry_count]);
-    for (const part of chunks(toInsert, 200)) {
-      const values = part.map(({ proposal: p }) => ({
-        week: p.week,
-        staff_id: p.staffId,
-        client_id: p.clientId,
-        contact_id: p.contactId,
-        kind: p.kind,
-        task: p.task,
-        carried_from_id: p.carriedFromId,
-        carry_count: p.carryCount,
-        status: 'planned',
-        created_by: stamp.user,
-        created_at: stamp.at,
-      }));
-      const rows = await trx
-        .insertInto('plan_tasks')
-        .values(values)
-        .returning(['id', 'week', 'staff_id', 'client_id', 'contact_id', 'kind', 'task', 'carried_from_id', 'carry_count'])
-        .execute();
-      const ids = new Map<string, number[]>();
-      for (const r of rows) {
-        const k = keyOf(r);
-        const list = ids.get(k);
-        if (list) list.push(r.id);
-        else ids.set(k, [r.id]);
-      }
-      part.forEach(({ proposal, index }, i) => {
-        const id = ids.get(keyOf(values[i]!))?.shift();
-        if (id === undefined) throw new Error(`plan next: no id returned for ${JSON.stringify(values[i])}`);
-        out[index] = { proposal, id };
-      });
+      carriedAlready.add(p.carriedFromId);
+      carried.push(p.carriedFromId);
     }
-    for (const part of chunks(carried)) {
-      await trx.updateTable('plan_tasks').set({ status: 'carried', updated_at: stamp.at, updated_by: stamp.user }).where('id', 'in', part).where('status', '=', 'planned').execute();
-    }
-    return out.map((w) => w!);
+    out.push(null);
+    toInsert.push({ proposal: p, index });
   });
+  // many rows per INSERT (one statement each 200 tasks, not one per task); the ids come back by
+  // RETURNING and are matched on the values, since no backend promises their order
+  const keyOf = (t: { staff_id: number; client_id: number | null; contact_id: number | null; kind: string | null; task: string; carried_from_id: number | null; carry_count: number; week: string }) =>
+    JSON.stringify([t.week, t.staff_id, t.client_id, t.contact_id, t.kind, t.task, t.carried_from_id, t.carry_count]);
+  for (const part of chunks(toInsert, 200)) {
+    const values = part.map(({ proposal: p }) => ({
+      week: p.week,
+      staff_id: p.staffId,
+      client_id: p.clientId,
+      contact_id: p.contactId,
+      kind: p.kind,
+      task: p.task,
+      carried_from_id: p.carriedFromId,
+      carry_count: p.carryCount,
+      status: 'planned',
+      created_by: stamp.user,
+      created_at: stamp.at,
+    }));
+    const rows = await trx
+      .insertInto('plan_tasks')
+      .values(values)
+      .returning(['id', 'week', 'staff_id', 'client_id', 'contact_id', 'kind', 'task', 'carried_from_id', 'carry_count'])
+      .execute();
+    const ids = new Map<string, number[]>();
+    for (const r of rows) {
+      const k = keyOf(r);
+      const list = ids.get(k);
+      if (list) list.push(r.id);
+      else ids.set(k, [r.id]);
+    }
+    part.forEach(({ proposal, index }, i) => {
+      const id = ids.get(keyOf(values[i]!))?.shift();
+      if (id === undefined) throw new Error(`plan next: no id returned for ${JSON.stringify(values[i])}`);
+      out[index] = { proposal, id };
+    });
+  }
+  for (const part of chunks(carried)) {
+    await trx.updateTable('plan_tasks').set({ status: 'carried', updated_at: stamp.at, updated_by: stamp.user }).where('id', 'in', part).where('status', '=', 'planned').execute();
+  }
+  return out.map((w) => w!);
 }

@@ -1,14 +1,19 @@
 /**
  * Plan tasks: finding staff, contacts and tasks from what a person types, listing a week's tasks,
  * adding tasks and marking them done, failed or cancelled (with the activity that records it).
- * Portable Kysely; every write is one transaction stamped with the user and the time.
+ * Portable Kysely; every write is one transaction (src/db/transaction.ts: serializable and retried
+ * on PostgreSQL) stamped with the user and the time.
  */
 import type { Kysely, Transaction } from 'kysely';
 import { UsageError } from '../../errors.js';
+import type { CrmDatabase } from '../open.js';
+import { writeTransaction, type WriteOptions } from '../transaction.js';
 import type { Mark, NewActivity, TaskState } from '../../plan/tasks.js';
 import type { TaskStatus } from '../../plan/review.js';
 import { fold } from '../../util/normalize.js';
 import type { DB } from '../types.js';
+
+type Writable = Pick<CrmDatabase, 'kind' | 'db' | 'sqlite'>;
 
 export interface StaffRef {
   readonly id: number;
@@ -254,8 +259,8 @@ export async function insertTask(db: Kysely<DB> | Transaction<DB>, t: NewTask, s
   return r.id;
 }
 
-export async function addTask(db: Kysely<DB>, t: NewTask, stamp: Stamp): Promise<number> {
-  return db.transaction().execute((trx) => insertTask(trx, t, stamp));
+export async function addTask(cdb: Writable, t: NewTask, stamp: Stamp, opts: WriteOptions = {}): Promise<number> {
+  return writeTransaction(cdb, (trx) => insertTask(trx, t, stamp), { what: 'crm plan add', ...opts });
 }
 
 export interface MarkChange {
@@ -268,32 +273,35 @@ export interface MarkChange {
 }
 
 /** Sets each task's status (and logs its activity) in one transaction; returns the new activity ids by task. */
-export async function markTasks(db: Kysely<DB>, changes: readonly MarkChange[], stamp: Stamp): Promise<Map<number, number>> {
-  return db.transaction().execute(async (trx) => {
-    const logged = new Map<number, number>();
-    for (const c of changes) {
-      await trx
-        .updateTable('plan_tasks')
-        .set({
-          status: c.status,
-          completed_on: c.completedOn,
-          ...(c.note !== null ? { outcome_note: c.note } : {}),
-          updated_at: stamp.at,
-          updated_by: stamp.user,
-        })
-        .where('id', '=', c.id)
-        .execute();
-      if (c.activity) {
-        const r = await trx
-          .insertInto('activities')
-          .values({ ...c.activity, created_by: stamp.user, created_at: stamp.at })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        logged.set(c.id, r.id);
-      }
+export async function markTasks(cdb: Writable, changes: readonly MarkChange[], stamp: Stamp, opts: WriteOptions = {}): Promise<Map<number, number>> {
+  return writeTransaction(cdb, (trx) => applyMarks(trx, changes, stamp), { what: 'marking the tasks', ...opts });
+}
+
+/** The body of markTasks, for a caller that already holds the write transaction. */
+export async function applyMarks(trx: Kysely<DB>, changes: readonly MarkChange[], stamp: Stamp): Promise<Map<number, number>> {
+  const logged = new Map<number, number>();
+  for (const c of changes) {
+    await trx
+      .updateTable('plan_tasks')
+      .set({
+        status: c.status,
+        completed_on: c.completedOn,
+        ...(c.note !== null ? { outcome_note: c.note } : {}),
+        updated_at: stamp.at,
+        updated_by: stamp.user,
+      })
+      .where('id', '=', c.id)
+      .execute();
+    if (c.activity) {
+      const r = await trx
+        .insertInto('activities')
+        .values({ ...c.activity, created_by: stamp.user, created_at: stamp.at })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      logged.set(c.id, r.id);
     }
-    return logged;
-  });
+  }
+  return logged;
 }
 
 /** Names of staff, clients and contacts, for showing proposals. */

@@ -1,7 +1,9 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { fold } from '../../util/normalize.js';
 import type { EntityFields, Filter, QueryField, SortKey } from '../../query/spec.js';
 import { foldedContains, foldedOrder } from '../dialect.js';
 import type { CrmDatabase } from '../open.js';
+import type { DB } from '../types.js';
 
 export interface QueryPlan {
   readonly spec: EntityFields;
@@ -45,8 +47,9 @@ export async function countAndRun(cdb: CrmDatabase, plan: QueryPlan): Promise<{ 
   const where = conds.length ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``;
   const from = sql`FROM ${sql.table(spec.table)} AS t ${sql.join(joins, sql` `)} ${where}`;
   const tiebreak = sql.ref(`t.${spec.fields.some((f) => f.column === 'id' && f.alias === 't') ? 'id' : spec.fields[0]!.column}`);
+  // empty values sort first, as SQLite sorts NULL (PostgreSQL would put them last)
   const order = plan.sort.length
-    ? sql`ORDER BY ${sql.join(plan.sort.map((s) => sql`${s.field.type === 'text' ? foldedOrder(ref(s.field)) : ref(s.field)} ${sql.raw(s.desc ? 'DESC' : 'ASC')}`))}, ${tiebreak}`
+    ? sql`ORDER BY ${sql.join(plan.sort.map((s) => sql`${s.field.type === 'text' ? foldedOrder(ref(s.field)) : ref(s.field)} ${sql.raw(s.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST')}`))}, ${tiebreak}`
     : sql`ORDER BY ${tiebreak}`;
   const limit = plan.limit !== undefined ? sql`LIMIT ${plan.limit}` : sql``;
   const cols = plan.show.map((f) => sql`${ref(f)} AS ${sql.id(f.name)}`);
@@ -57,4 +60,27 @@ export async function countAndRun(cdb: CrmDatabase, plan: QueryPlan): Promise<{ 
     total = Number(c.rows[0]?.n ?? total);
   }
   return { total, rows: rows.rows };
+}
+
+export type StaffLookup = { ok: true; id: number } | { ok: false; reason: string };
+
+/**
+ * `--manager X`: a staff member by external id (of the main source), e-mail or exact name
+ * (ignoring case, ё/е and spaces), the keys `crm import` resolves staff by, with its messages.
+ */
+export async function findStaffMember(db: Kysely<DB>, text: string): Promise<StaffLookup> {
+  const t = text.trim().replace(/\s+/g, ' ');
+  const byExternal = await db.selectFrom('staff').select('id').where('source', '=', 'main').where('external_id', '=', t).orderBy('id').executeTakeFirst();
+  if (byExternal) return { ok: true, id: byExternal.id };
+  const keys: [string, () => Promise<number[]>][] = [
+    ['e-mail', async () => (await db.selectFrom('staff').select('id').where('email', '=', t.toLowerCase()).orderBy('id').limit(6).execute()).map((r) => r.id)],
+    ['name', async () => (await db.selectFrom('staff').select(['id', 'name']).orderBy('id').execute()).filter((r) => fold(r.name) === fold(t)).map((r) => r.id)],
+  ];
+  for (const [label, lookUp] of keys) {
+    const ids = await lookUp();
+    if (ids.length === 0) continue;
+    if (ids.length === 1) return { ok: true, id: ids[0]! };
+    return { ok: false, reason: `${JSON.stringify(text)} matches ${ids.length > 5 ? 'more than 5' : ids.length} staff by ${label} (ids ${ids.slice(0, 5).join(', ')}): refer to one by its external id` };
+  }
+  return { ok: false, reason: `no staff with external id, e-mail or name ${JSON.stringify(text)}` };
 }
