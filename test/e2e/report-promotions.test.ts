@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, tempDir, newDb } from '../helpers/cli.js';
+import { crm, parseCsv, tempDir, newDb, PG, psql } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -68,9 +68,13 @@ beforeAll(() => {
     expect(r.status, r.stderr).toBe(0);
   }
   // C99 was merged into C10 by a dedupe that left its rows behind: they must not count
-  const raw = new Database(db);
-  raw.prepare("UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'C10') WHERE external_id = 'C99'").run();
-  raw.close();
+  const edit = "UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'C10') WHERE external_id = 'C99'";
+  if (PG) psql(db, edit);
+  else {
+    const raw = new Database(db);
+    raw.prepare(edit).run();
+    raw.close();
+  }
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -201,9 +205,10 @@ describe('crm report follow-ups', () => {
   });
 
   it('both ways of checking the activities give the same rows', async () => {
-    const { openDatabase } = await import('../../src/db/open.js');
+    const { openTarget } = await import('../../src/db/open.js');
+    const { resolveTarget } = await import('../../src/db/target.js');
     const { followUpFacts } = await import('../../src/db/queries/follow-ups.js');
-    const cdb = openDatabase(db, { readonly: true });
+    const cdb = await openTarget(resolveTarget(db, {}), { readonly: true });
     try {
       for (const asOf of ['2026-01-21', '2026-01-22', '2026-02-05', '2026-03-01', '2026-03-02']) {
         const q = { asOf, cutoff: asOf };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../src/util/dates.js';
-import { crm, parseCsv, tempDir, newDb } from '../helpers/cli.js';
+import { crm, parseCsv, tempDir, newDb, PG, psql } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -61,9 +61,13 @@ beforeAll(() => {
     const r = crm(['import', entity, file, '--db', db, '-q']);
     expect(r.status, r.stderr).toBe(0);
   }
-  const raw = new Database(db);
-  raw.prepare("UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'C1') WHERE external_id = 'C5'").run();
-  raw.close();
+  const edit = "UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'C1') WHERE external_id = 'C5'";
+  if (PG) psql(db, edit);
+  else {
+    const raw = new Database(db);
+    raw.prepare(edit).run();
+    raw.close();
+  }
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
