@@ -145,8 +145,14 @@ export class PgResolver implements Resolver {
         await this.loadWhole(target);
         continue;
       }
-      // drop what earlier chunks looked up once it gets big: memory stays flat on huge files
-      if (s.ext.ids.size + s.ext.queried.size > 500_000) this.targets.delete(target);
+      // forget what earlier chunks looked up once it gets big: memory stays flat on huge files
+      if ([s.ext, ...s.exact.values()].some((l) => l.queried.size > 50_000)) {
+        for (const l of [s.ext, ...s.exact.values()]) {
+          l.queried.clear();
+          l.ids.clear();
+        }
+        s.merged.clear();
+      }
       let open = [...texts].map((t) => t.trim().replace(/\s+/g, ' '));
       if (hasExternal(table)) {
         await this.queryExt(target, open);
