@@ -24,27 +24,27 @@ const RESERVED = new Set(['user']);
 export const PG_FUNCTIONS = String.raw`
 CREATE OR REPLACE FUNCTION crm_date(t text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-DECLARE m text[];
+DECLARE mo int; d int; n int := length(t);
 BEGIN
-  -- SQLite's date(): YYYY-MM-DD with an optional time; a day up to 31 rolls into the next month
-  m := regexp_match(t, '^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$');
-  IF m IS NULL OR m[2]::int NOT BETWEEN 1 AND 12 OR m[3]::int NOT BETWEEN 1 AND 31
-     OR coalesce(m[4]::int, 0) > 23 OR coalesce(m[5]::int, 0) > 59 OR coalesce(m[6]::int, 0) > 59 THEN
-    RETURN NULL;
-  END IF;
-  RETURN to_char(make_date(m[1]::int, m[2]::int, 1) + (m[3]::int - 1), 'YYYY-MM-DD');
+  -- SQLite's date(): YYYY-MM-DD with an optional time (SQLite takes hour 24 too); a day up to 31
+  -- rolls into the next month
+  IF n < 10 OR t !~ '^\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?$' THEN RETURN NULL; END IF;
+  mo := substr(t, 6, 2)::int;
+  d := substr(t, 9, 2)::int;
+  IF mo < 1 OR mo > 12 OR d < 1 OR d > 31 THEN RETURN NULL; END IF;
+  IF n > 10 AND (substr(t, 12, 2)::int > 24 OR substr(t, 15, 2)::int > 59 OR (n >= 19 AND substr(t, 18, 2)::int > 59)) THEN RETURN NULL; END IF;
+  IF d <= 28 THEN RETURN substr(t, 1, 10); END IF;
+  RETURN to_char(make_date(substr(t, 1, 4)::int, mo, 1) + (d - 1), 'YYYY-MM-DD');
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION crm_datetime(t text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-DECLARE d text; m text[];
+DECLARE d text := crm_date(t);
 BEGIN
-  d := crm_date(t);
   IF d IS NULL THEN RETURN NULL; END IF;
-  m := regexp_match(t, '^.{10}[ T](\d{2}):(\d{2})(?::(\d{2}))?');
-  IF m IS NULL THEN RETURN d || ' 00:00:00'; END IF;
-  RETURN d || ' ' || m[1] || ':' || m[2] || ':' || coalesce(m[3], '00');
+  IF length(t) = 10 THEN RETURN d || ' 00:00:00'; END IF;
+  RETURN d || ' ' || substr(t, 12, 5) || ':' || CASE WHEN length(t) >= 19 THEN substr(t, 18, 2) ELSE '00' END;
 END
 $fn$;
 

@@ -115,4 +115,14 @@ describe.skipIf(!PG)('the PostgreSQL schema is derived from schema.sql', () => {
     const out = psql(url, `SELECT crm_fold(E'  ЁЛКА\\u00a0 «Ромашка»—Плюс ') || '|' || crm_fold('ÉCOLE Straße')`).trim();
     expect(out).toBe('елка "ромашка"-плюс|école straße');
   });
+
+  it('crm_date() and crm_datetime() on the server answer as SQLite\'s date() and datetime() do', () => {
+    const inputs = ['2026-11-20', '2026-02-28', '2026-02-29', '2024-02-29', '2026-02-30', '2026-02-31', '2026-02-32', '2026-04-31', '2026-13-01', '2026-00-10', '2026-11-00',
+      '2026-11-20 10:05', '2026-11-20T10:05:07', '2026-11-20 10:05:07.123', '2026-11-20 24:00', '2026-11-20 23:60', '2026-11-20 10:05:61', '2026-1-2', '20.11.2026', 'garbage', ''];
+    const lite = new Database(':memory:');
+    const want = inputs.map((t) => lite.prepare('SELECT date(?) AS d, datetime(?) AS dt').get(t, t) as { d: string | null; dt: string | null });
+    lite.close();
+    const got = JSON.parse(psql(url, `SELECT json_agg(json_build_object('d', crm_date(t), 'dt', crm_datetime(t)) ORDER BY i) FROM unnest(ARRAY[${inputs.map((t) => `'${t}'`).join(', ')}]) WITH ORDINALITY AS x(t, i)`)) as unknown[];
+    expect(got).toEqual(want);
+  });
 });
