@@ -95,7 +95,10 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const count = (sql: string, ...params: unknown[]) => Number(query<{ n: number }>(db, sql, ...params)[0]!.n);
 
-/** Every task of WEEK was carried exactly once, or is `done` (the one marked done) and not carried at all. */
+/**
+ * Every task of WEEK was carried exactly once, or is `done` (the one marked done) and not carried
+ * at all but followed up once.
+ */
 function expectEveryTaskCarriedOnce(doneTask: string | null): void {
   const tasks = query<{ id: number; external_id: string; status: string; successors: number }>(
     db,
@@ -108,8 +111,15 @@ function expectEveryTaskCarriedOnce(doneTask: string | null): void {
     if (t.external_id === doneTask) expect([t.status, Number(t.successors)], t.external_id).toEqual(['done', 0]);
     else expect([t.status, Number(t.successors)], t.external_id).toEqual(['carried', 1]);
   }
-  // nothing else was added to the next week: two runs of plan next made one plan
-  expect(count('SELECT count(*) AS n FROM plan_tasks WHERE week = ?', NEXT)).toBe(tasks.length - (doneTask ? 1 : 0));
+  // nothing else was added to the next week: two runs of plan next made one plan — the carries,
+  // and for the task marked done (a success: done, no activity saying otherwise) one follow-up
+  expect(count('SELECT count(*) AS n FROM plan_tasks WHERE week = ? AND carried_from_id IS NOT NULL', NEXT)).toBe(tasks.length - (doneTask ? 1 : 0));
+  const followUps = query<{ client: string | null }>(
+    db,
+    'SELECT c.external_id AS client FROM plan_tasks t LEFT JOIN clients c ON c.id = t.client_id WHERE t.week = ? AND t.carried_from_id IS NULL',
+    NEXT,
+  );
+  expect(followUps).toEqual(doneTask ? [{ client: query<{ c: string }>(db, 'SELECT c.external_id AS c FROM plan_tasks t JOIN clients c ON c.id = t.client_id WHERE t.external_id = ?', doneTask)[0]!.c }] : []);
 }
 
 function expectNothingPointsAtMergedClients(): void {
@@ -143,6 +153,21 @@ describe('writers at the same time lose no row and no update', () => {
     expect(count('SELECT count(*) AS n FROM activities')).toBe(activitiesBefore + 40);
     // both planted pairs merged, once each; nothing refers to the merged records any more
     expect(count('SELECT count(*) AS n FROM merges WHERE undone_at IS NULL')).toBe(2);
+    expect(count('SELECT count(*) AS n FROM clients WHERE merged_into_id IS NOT NULL')).toBe(2);
+    expectNothingPointsAtMergedClients();
+  });
+
+  it('with a task done before: two plan next, a dedupe --auto and an import at once follow it up once', async () => {
+    const done = crm(['plan', 'done', 'T5', '--db', db], { env: ENV });
+    expect(done.status, done.stderr).toBe(0);
+    const runs = [
+      start(['plan', 'next', '--week', WEEK, '--yes', '--db', db, '--format', 'csv']),
+      start(['dedupe', 'clients', '--auto', '--threshold', '0.9', '--db', db, '--format', 'csv']),
+      start(['import', 'activities', files['new-activities.csv']!, '--db', db, '-q']),
+      start(['plan', 'next', '--week', WEEK, '--yes', '--db', db, '--format', 'csv']),
+    ];
+    for (const r of await Promise.all(runs.map((x) => x.done))) expect(r.status, r.stderr).toBe(0);
+    expectEveryTaskCarriedOnce('T5');
     expect(count('SELECT count(*) AS n FROM clients WHERE merged_into_id IS NOT NULL')).toBe(2);
     expectNothingPointsAtMergedClients();
   });
