@@ -46,6 +46,21 @@ const KEYS: Record<RefTarget, readonly (readonly [string, string, KeyKind])[]> =
 const CACHE_LIMIT = 5_000;
 
 /**
+ * The same for a target the import does not write: every answer stays true for the whole import,
+ * so more are worth keeping (about 60 bytes each: a key and an id).
+ */
+const FIXED_CACHE_LIMIT = 1 << 17;
+
+export interface RefResolverOptions {
+  /**
+   * The one table the caller writes, in one transaction nobody else writes to meanwhile (an
+   * import): references to every other table then always get the same answer, so every answer
+   * about them (found, missing or ambiguous) is remembered, and merged records are read once.
+   */
+  readonly writes?: TableName;
+}
+
+/**
  * Finds rows by the keys people have in spreadsheets: external id, INN, e-mail, code or exact
  * name (ignoring case, ё/е and extra spaces). Ambiguous or missing is an error, never NULL.
  * External ids, INNs and e-mails are looked up through their indexes (rows this import wrote
@@ -54,10 +69,15 @@ const CACHE_LIMIT = 5_000;
 export class RefResolver {
   private readonly folded = new Map<RefTarget, Map<string, Map<string, number[]>>>();
   private readonly cache = new Map<RefTarget, Map<string, Resolved>>();
+  /** answers about tables the import does not write: an id, or why there is none */
+  private readonly fixed = new Map<RefTarget, Map<string, number | Resolved>>();
+  /** id → merged_into_id of the merged records of a table the import does not write */
+  private readonly merges = new Map<TableName, Map<number, number>>();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   constructor(
     private readonly sqlite: SqliteHandle,
     private readonly source: string,
+    private readonly options: RefResolverOptions = {},
   ) {}
 
   private stmt(sql: string): BetterSqlite3.Statement {
@@ -98,13 +118,28 @@ export class RefResolver {
   /** Follows merged_into_id to the record a merged one now lives in. */
   private survivor(table: TableName, id: number): number {
     if (!RefResolver.mergeable(table)) return id;
+    const merges = this.mergesOf(table);
     let current = id;
     for (let hops = 0; hops < 100; hops++) {
-      const r = this.stmt(`SELECT merged_into_id AS m FROM ${table} WHERE id = ?`).get(current) as { m: number | null } | undefined;
-      if (!r || r.m === null) return current;
-      current = r.m;
+      let m: number | null | undefined;
+      if (merges) m = merges.get(current) ?? null;
+      else m = (this.stmt(`SELECT merged_into_id AS m FROM ${table} WHERE id = ?`).get(current) as { m: number | null } | undefined)?.m;
+      if (m === null || m === undefined) return current;
+      current = m;
     }
     return current;
+  }
+
+  /** The merged records of a table that does not change meanwhile, read once (undefined for one that may). */
+  private mergesOf(table: TableName): Map<number, number> | undefined {
+    if (this.options.writes === undefined || this.options.writes === table) return undefined;
+    let m = this.merges.get(table);
+    if (!m) {
+      m = new Map();
+      for (const r of this.sqlite.prepare(`SELECT id, merged_into_id AS m FROM ${table} WHERE merged_into_id IS NOT NULL`).iterate() as Iterable<{ id: number; m: number }>) m.set(r.id, r.m);
+      this.merges.set(table, m);
+    }
+    return m;
   }
 
   private lookUp(target: RefTarget, text: string): Resolved {
@@ -134,6 +169,17 @@ export class RefResolver {
   }
 
   resolve(target: RefTarget, text: string): Resolved {
+    if (this.options.writes !== undefined && this.options.writes !== REF_TABLE[target]) {
+      // a table this import does not write: whatever the answer is, it stays so
+      let fixed = this.fixed.get(target);
+      if (!fixed) this.fixed.set(target, (fixed = new Map()));
+      const hit = fixed.get(text);
+      if (hit !== undefined) return typeof hit === 'number' ? { ok: true, id: hit } : hit;
+      const r = this.lookUp(target, text);
+      if (fixed.size >= FIXED_CACHE_LIMIT) fixed.clear();
+      fixed.set(text, r.ok ? r.id : r);
+      return r;
+    }
     let cache = this.cache.get(target);
     if (!cache) this.cache.set(target, (cache = new Map()));
     const hit = cache.get(text);

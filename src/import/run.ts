@@ -135,7 +135,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   });
 
   const nowText = localDateTime(opts.now);
-  const resolver = new RefResolver(cdb.sqlite, opts.source);
+  const resolver = new RefResolver(cdb.sqlite, opts.source, { writes: spec.table });
   const upserter = new SqliteUpserter(cdb.sqlite, spec, resolver, opts.source, opts.user, nowText);
   const rejects = opts.rejectsFile ? new RejectsWriter(opts.rejectsFile, headers) : undefined;
   const convertOptions = { defaultCountry: opts.defaultCountry };
