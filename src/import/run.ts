@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CrmDatabase } from '../db/open.js';
 import { BatchUpserter, RefResolver, SqliteUpserter, findBatchByHash, type Settled } from '../db/sqlite-import.js';
-import { dropSecondaryIndexes, tuneForBulkWrite } from '../db/sqlite.js';
+import { dropSecondaryIndexes, foreignKeysOff, maxRowid, missingReferences, tuneForBulkWrite } from '../db/sqlite.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { csvField } from '../render/csv.js';
 import { localDateTime } from '../util/dates.js';
@@ -43,8 +43,9 @@ export interface ImportOptions {
    */
   readonly beforeCommit?: (inserted: readonly { id: number; line: number }[]) => Promise<void>;
   /**
-   * Load as a bulk load (plain indexes rebuilt once at the end, new rows by multi-row INSERTs);
-   * by default files of BULK_BYTES and more are. The result is the same either way; tests compare.
+   * Load as a bulk load (plain indexes rebuilt and references checked once at the end, new rows
+   * by multi-row INSERTs); by default files of BULK_BYTES and more are. The result is the same
+   * either way; tests compare.
    */
   readonly bulk?: boolean;
 }
@@ -148,8 +149,13 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   const sqlite = cdb.sqlite;
   const bulk = opts.bulk ?? (src.size ?? 0) >= BULK_BYTES;
   tuneForBulkWrite(sqlite);
+  // a big file: its references are checked once at the end, set-based (missingReferences)
+  const restoreForeignKeys = bulk ? foreignKeysOff(sqlite) : undefined;
   let open = false;
   let restoreIndexes: (() => void) | undefined;
+  let before = 0;
+  /** rows this file updated that were there before it (and so are not above `before`) */
+  const updatedOld: number[] = [];
   const reject = (rec: RawRecord, rowProblems: readonly InputProblem[]) => {
     rejected++;
     // problems have the file's base name; the summary names the path
@@ -162,8 +168,10 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     if (outcome.kind === 'inserted') {
       inserted++;
       if (opts.beforeCommit) insertedRows.push({ id: outcome.id, line: rec.line });
-    } else if (outcome.kind === 'updated') updated++;
-    else if (outcome.kind === 'unchanged') unchanged++;
+    } else if (outcome.kind === 'updated') {
+      updated++;
+      if (restoreForeignKeys && outcome.id <= before) updatedOld.push(outcome.id);
+    } else if (outcome.kind === 'unchanged') unchanged++;
     else if (outcome.kind === 'ambiguous') problem(spec.keys[0]?.find((c) => c !== 'source')?.replace(/^~/, '') ?? '', outcome.reason);
     else {
       const code = (outcome.error as { code?: string }).code ?? '';
@@ -177,6 +185,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     sqlite.exec('BEGIN IMMEDIATE');
     open = true;
     if (bulk) {
+      before = maxRowid(sqlite, spec.table);
       // rebuild the table's plain indexes once at the end instead of row by row
       restoreIndexes = dropSecondaryIndexes(sqlite, spec.table);
     }
@@ -227,6 +236,11 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
         problems,
       );
     }
+    if (restoreForeignKeys) {
+      const missing = missingReferences(sqlite, spec.table, before, updatedOld);
+      // cannot happen: every reference is an id just read from its table in this transaction
+      if (missing) throw new Error(`import of ${name} stopped, nothing was imported: ${missing}`);
+    }
     if (opts.beforeCommit) await opts.beforeCommit(insertedRows);
     if (opts.dryRun) {
       sqlite.exec('ROLLBACK');
@@ -243,6 +257,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     return summary({ batchId: Number(batch.lastInsertRowid) });
   } finally {
     if (open) sqlite.exec('ROLLBACK');
+    restoreForeignKeys?.();
     rejects?.close();
   }
 

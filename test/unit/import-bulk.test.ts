@@ -1,10 +1,12 @@
-// The bulk load of a big file (multi-row INSERTs, indexes rebuilt once at the end) must leave exactly the database, counts and error reports the row-by-row load does.
+// The bulk load of a big file (multi-row INSERTs, indexes rebuilt and references checked once at
+// the end) must leave exactly the database, counts and error reports the row-by-row load does.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDatabase, openDatabase, type CrmDatabase } from '../../src/db/open.js';
 import { BatchUpserter, RefResolver, SqliteUpserter, type Settled } from '../../src/db/sqlite-import.js';
+import { foreignKeysOff, missingReferences } from '../../src/db/sqlite.js';
 import { InputError } from '../../src/errors.js';
 import { findEntity } from '../../src/import/entities.js';
 import { importFile, type ImportSummary } from '../../src/import/run.js';
@@ -179,6 +181,10 @@ describe('bulk load of a big file', () => {
       [line(310), 'occurred_at', '31.02.2026'],
     ]);
     expect(dump(dbs[0]!)).toEqual(dump(base));
+    // and the connection enforces foreign keys again afterwards
+    const cdb = openDatabase(dbs[0]!);
+    expect(cdb.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    await close(cdb);
   });
 
   it('--skip-invalid keeps the good rows, in the same order, with the same ids', async () => {
@@ -222,6 +228,30 @@ describe('the pieces of the bulk load', () => {
         { external_id: 'X2', kind: 'call' },
       ]);
       cdb.sqlite.exec('ROLLBACK');
+    } finally {
+      void close(cdb);
+    }
+  });
+
+  it('missingReferences finds what foreign_keys = ON would have refused', () => {
+    const db = path.join(dir, 'fk.db');
+    fs.copyFileSync(base, db);
+    const cdb = openDatabase(db);
+    try {
+      const restore = foreignKeysOff(cdb.sqlite);
+      cdb.sqlite.exec('BEGIN');
+      const ins = cdb.sqlite.prepare("INSERT INTO activities (client_id, staff_id, contact_id, kind, occurred_at) VALUES (?, 1, ?, 'call', '2026-01-01')");
+      const ok = Number(ins.run(1, 2).lastInsertRowid);
+      expect(missingReferences(cdb.sqlite, 'activities', 0)).toBeUndefined();
+      ins.run(1, 424242);
+      expect(missingReferences(cdb.sqlite, 'activities', ok)).toBe('activities.contact_id = 424242 refers to no row of contacts');
+      // an old row updated by the load is checked too
+      cdb.sqlite.prepare('UPDATE activities SET client_id = 77777 WHERE id = ?').run(ok);
+      expect(missingReferences(cdb.sqlite, 'activities', ok + 1, [])).toBeUndefined();
+      expect(missingReferences(cdb.sqlite, 'activities', ok + 1, [ok])).toBe('activities.client_id = 77777 refers to no row of clients');
+      cdb.sqlite.exec('ROLLBACK');
+      restore();
+      expect(cdb.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     } finally {
       void close(cdb);
     }
