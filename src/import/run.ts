@@ -72,6 +72,9 @@ export interface ImportSummary {
 /** Files at least this big are loaded with the table's plain indexes rebuilt at the end. */
 const BULK_BYTES = 32 * 1024 * 1024;
 
+/** Ids of older rows a bulk load updated, kept for its reference check; beyond, it checks every row. */
+const KEEP_UPDATED_IDS = 100_000;
+
 /** Problems kept in memory for the message; all of them go to --rejects. */
 const KEEP_PROBLEMS = 1000;
 
@@ -156,6 +159,8 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   let before = 0;
   /** rows this file updated that were there before it (and so are not above `before`) */
   const updatedOld: number[] = [];
+  /** more than that many: the reference check reads the whole table instead (memory stays flat) */
+  let updatedOldOverflow = false;
   const reject = (rec: RawRecord, rowProblems: readonly InputProblem[]) => {
     rejected++;
     // problems have the file's base name; the summary names the path
@@ -170,7 +175,10 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
       if (opts.beforeCommit) insertedRows.push({ id: outcome.id, line: rec.line });
     } else if (outcome.kind === 'updated') {
       updated++;
-      if (restoreForeignKeys && outcome.id <= before) updatedOld.push(outcome.id);
+      if (restoreForeignKeys && outcome.id <= before && !updatedOldOverflow) {
+        if (updatedOld.length < KEEP_UPDATED_IDS) updatedOld.push(outcome.id);
+        else updatedOldOverflow = true;
+      }
     } else if (outcome.kind === 'unchanged') unchanged++;
     else if (outcome.kind === 'ambiguous') problem(spec.keys[0]?.find((c) => c !== 'source')?.replace(/^~/, '') ?? '', outcome.reason);
     else {
@@ -237,7 +245,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
       );
     }
     if (restoreForeignKeys) {
-      const missing = missingReferences(sqlite, spec.table, before, updatedOld);
+      const missing = updatedOldOverflow ? missingReferences(sqlite, spec.table, 0) : missingReferences(sqlite, spec.table, before, updatedOld);
       // cannot happen: every reference is an id just read from its table in this transaction
       if (missing) throw new Error(`import of ${name} stopped, nothing was imported: ${missing}`);
     }
