@@ -46,6 +46,21 @@ export const KEYS: Record<RefTarget, readonly (readonly [string, string, KeyKind
 const CACHE_LIMIT = 5_000;
 
 /**
+ * The same for a target the import does not write: every answer stays true for the whole import,
+ * so more are worth keeping (about 60 bytes each: a key and an id).
+ */
+const FIXED_CACHE_LIMIT = 1 << 17;
+
+export interface RefResolverOptions {
+  /**
+   * The one table the caller writes, in one transaction nobody else writes to meanwhile (an
+   * import): references to every other table then always get the same answer, so every answer
+   * about them (found, missing or ambiguous) is remembered, and merged records are read once.
+   */
+  readonly writes?: TableName;
+}
+
+/**
  * Finds rows by the keys people have in spreadsheets: external id, INN, e-mail, code or exact
  * name (ignoring case, ё/е and extra spaces). Ambiguous or missing is an error, never NULL.
  * External ids, INNs and e-mails are looked up through their indexes (rows this import wrote
@@ -54,10 +69,15 @@ const CACHE_LIMIT = 5_000;
 export class RefResolver {
   private readonly folded = new Map<RefTarget, Map<string, Map<string, number[]>>>();
   private readonly cache = new Map<RefTarget, Map<string, Resolved>>();
+  /** answers about tables the import does not write: an id, or why there is none */
+  private readonly fixed = new Map<RefTarget, Map<string, number | Resolved>>();
+  /** id → merged_into_id of the merged records of a table the import does not write */
+  private readonly merges = new Map<TableName, Map<number, number>>();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   constructor(
     private readonly sqlite: SqliteHandle,
     private readonly source: string,
+    private readonly options: RefResolverOptions = {},
   ) {}
 
   private stmt(sql: string): BetterSqlite3.Statement {
@@ -98,13 +118,28 @@ export class RefResolver {
   /** Follows merged_into_id to the record a merged one now lives in. */
   private survivor(table: TableName, id: number): number {
     if (!RefResolver.mergeable(table)) return id;
+    const merges = this.mergesOf(table);
     let current = id;
     for (let hops = 0; hops < 100; hops++) {
-      const r = this.stmt(`SELECT merged_into_id AS m FROM ${table} WHERE id = ?`).get(current) as { m: number | null } | undefined;
-      if (!r || r.m === null) return current;
-      current = r.m;
+      let m: number | null | undefined;
+      if (merges) m = merges.get(current) ?? null;
+      else m = (this.stmt(`SELECT merged_into_id AS m FROM ${table} WHERE id = ?`).get(current) as { m: number | null } | undefined)?.m;
+      if (m === null || m === undefined) return current;
+      current = m;
     }
     return current;
+  }
+
+  /** The merged records of a table that does not change meanwhile, read once (undefined for one that may). */
+  private mergesOf(table: TableName): Map<number, number> | undefined {
+    if (this.options.writes === undefined || this.options.writes === table) return undefined;
+    let m = this.merges.get(table);
+    if (!m) {
+      m = new Map();
+      for (const r of this.sqlite.prepare(`SELECT id, merged_into_id AS m FROM ${table} WHERE merged_into_id IS NOT NULL`).iterate() as Iterable<{ id: number; m: number }>) m.set(r.id, r.m);
+      this.merges.set(table, m);
+    }
+    return m;
   }
 
   private lookUp(target: RefTarget, text: string): Resolved {
@@ -134,6 +169,17 @@ export class RefResolver {
   }
 
   resolve(target: RefTarget, text: string): Resolved {
+    if (this.options.writes !== undefined && this.options.writes !== REF_TABLE[target]) {
+      // a table this import does not write: whatever the answer is, it stays so
+      let fixed = this.fixed.get(target);
+      if (!fixed) this.fixed.set(target, (fixed = new Map()));
+      const hit = fixed.get(text);
+      if (hit !== undefined) return typeof hit === 'number' ? { ok: true, id: hit } : hit;
+      const r = this.lookUp(target, text);
+      if (fixed.size >= FIXED_CACHE_LIMIT) fixed.clear();
+      fixed.set(text, r.ok ? r.id : r);
+      return r;
+    }
     let cache = this.cache.get(target);
     if (!cache) this.cache.set(target, (cache = new Map()));
     const hit = cache.get(text);
@@ -192,6 +238,48 @@ export class SqliteUpserter {
   }
   private readonly foldedKeyColumns: Set<string>;
   private readonly freshSource: boolean;
+  private defaults: Set<string> | undefined;
+
+  /** Whether upsert() would insert this row without looking for one to update first. */
+  insertsBlindly(row: Readonly<Record<string, Value>>): boolean {
+    return this.freshSource && row.external_id !== null && row.external_id !== undefined;
+  }
+
+  /**
+   * The columns a multi-row INSERT of this row names: every column of the row except empty ones
+   * with a DEFAULT (left out, as insert() leaves out every empty one, so the default applies).
+   * Rows of one file have the same columns, so they share one statement.
+   */
+  batchColumns(row: Readonly<Record<string, Value>>): string[] {
+    this.defaults ??= new Set(
+      (this.sqlite.prepare('SELECT name FROM pragma_table_info(?) WHERE dflt_value IS NOT NULL').all(this.spec.table) as { name: string }[]).map((r) => r.name),
+    );
+    const cols: string[] = [];
+    for (const c in row) if (c !== 'source' && (!this.defaults.has(c) || (row[c] !== null && row[c] !== undefined))) cols.push(c);
+    return cols;
+  }
+
+  /**
+   * Inserts rows with the same batchColumns() in one statement, as insert() would one by one.
+   * Throws as a single INSERT would; then none of them is written. Returns the first new id
+   * (the rows get consecutive ids, as they would one by one).
+   */
+  insertMany(cols: readonly string[], rows: readonly Readonly<Record<string, Value>>[]): number {
+    const all = [...cols, ...(this.spec.external ? ['source'] : []), 'created_by', 'created_at'];
+    const s = this.stmt(`many:${rows.length}:${all.join(',')}`, () => {
+      const one = `(${all.map(() => '?').join(', ')})`;
+      return `INSERT INTO ${this.spec.table} (${all.join(', ')}) VALUES ${new Array<string>(rows.length).fill(one).join(', ')}`;
+    });
+    const values: Value[] = new Array<Value>(rows.length * all.length);
+    let k = 0;
+    for (const row of rows) {
+      for (const c of cols) values[k++] = row[c] ?? null;
+      if (this.spec.external) values[k++] = this.source;
+      values[k++] = this.user;
+      values[k++] = this.now;
+    }
+    return Number(s.run(values).lastInsertRowid) - rows.length + 1;
+  }
 
   private stmt(key: string, sql: () => string): BetterSqlite3.Statement {
     let s = this.statements.get(key);
@@ -300,4 +388,75 @@ export function findBatchByHash(sqlite: SqliteHandle, entity: string, sha256: st
   return sqlite
     .prepare("SELECT id, finished_at, file_name FROM import_batches WHERE entity = ? AND sha256 = ? AND status IN ('ok', 'partial') ORDER BY id DESC LIMIT 1")
     .get(entity, sha256) as { id: number; finished_at: string; file_name: string } | undefined;
+}
+
+/** What became of one row written through a BatchUpserter: an outcome, or the error its write threw. */
+export type Settled = UpsertOutcome | { kind: 'error'; error: unknown };
+
+/** Rows per multi-row INSERT: enough to share the statement's cost, few enough to redo one by one. */
+const BATCH_ROWS = 64;
+
+/**
+ * The upserter for a bulk load: rows that upsert() would insert without a look-up (nothing of
+ * their source existed before the file) wait and go in BATCH_ROWS at a time, by one multi-row
+ * INSERT. Every other row first writes the waiting ones, so rows are written in file order. If
+ * a batch is refused (an external id twice in the file, a CHECK), it is redone row by row,
+ * which gives each row the outcome or error it would have had alone. Every row is settled
+ * (passed to `settle`) exactly once, in file order, by upsert() or by a later flush().
+ */
+export class BatchUpserter<T> {
+  private rows: Record<string, Value>[] = [];
+  private tags: T[] = [];
+  private cols: string[] = [];
+  constructor(
+    private readonly upserter: SqliteUpserter,
+    private readonly settle: (tag: T, s: Settled) => void,
+  ) {}
+
+  upsert(row: Record<string, Value>, tag: T): void {
+    if (!this.upserter.insertsBlindly(row)) {
+      this.flush();
+      this.one(row, tag);
+      return;
+    }
+    const cols = this.upserter.batchColumns(row);
+    if (this.rows.length && !sameColumns(cols, this.cols)) this.flush();
+    this.cols = cols;
+    this.rows.push(row);
+    this.tags.push(tag);
+    if (this.rows.length >= BATCH_ROWS) this.flush();
+  }
+
+  /** Writes the waiting rows and settles them. */
+  flush(): void {
+    const { rows, tags } = this;
+    if (rows.length === 0) return;
+    this.rows = [];
+    this.tags = [];
+    let first: number;
+    try {
+      first = this.upserter.insertMany(this.cols, rows);
+    } catch (err) {
+      if (!String((err as { code?: string }).code ?? '').startsWith('SQLITE_CONSTRAINT')) throw err;
+      for (let i = 0; i < rows.length; i++) this.one(rows[i]!, tags[i]!);
+      return;
+    }
+    for (let i = 0; i < rows.length; i++) this.settle(tags[i]!, { kind: 'inserted', id: first + i });
+  }
+
+  private one(row: Record<string, Value>, tag: T): void {
+    let s: Settled;
+    try {
+      s = this.upserter.upsert(row);
+    } catch (err) {
+      s = { kind: 'error', error: err };
+    }
+    this.settle(tag, s);
+  }
+}
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -403,3 +403,40 @@ export function dropSecondaryIndexes(sqlite: SqliteHandle, table: string): () =>
     for (const i of indexes) sqlite.exec(i.sql);
   };
 }
+
+/**
+ * Turns foreign-key enforcement off for one bulk load and returns the function that turns it
+ * back on. Both must run outside a transaction (SQLite ignores the pragma inside one). A load
+ * that uses this checks its rows with missingReferences() before it commits: one set-based
+ * check per reference column instead of a random look-up in each parent table for every row.
+ */
+export function foreignKeysOff(sqlite: SqliteHandle): () => void {
+  if (sqlite.pragma('foreign_keys', { simple: true }) !== 1) return () => {};
+  sqlite.pragma('foreign_keys = OFF');
+  return () => sqlite.pragma('foreign_keys = ON');
+}
+
+/** The largest rowid of a table (0 when empty): rows a load writes afterwards are above it. */
+export function maxRowid(sqlite: SqliteHandle, table: string): number {
+  return (sqlite.prepare(`SELECT coalesce(max(rowid), 0) AS m FROM "${table.replaceAll('"', '""')}"`).get() as { m: number }).m;
+}
+
+/**
+ * What foreign_keys = ON would have refused in the rows of `table` above rowid `after` and in the
+ * rows `alsoIds`: a description of the first reference to a missing row, or undefined when every
+ * reference resolves. The new rows' values are checked distinct and in order, so each parent
+ * table is read once, in order.
+ */
+export function missingReferences(sqlite: SqliteHandle, table: string, after: number, alsoIds: readonly number[] = []): string | undefined {
+  const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const fks = sqlite.prepare('SELECT "table" AS parent, "from" AS col, "to" AS target FROM pragma_foreign_key_list(?)').all(table) as { parent: string; col: string; target: string | null }[];
+  for (const fk of fks) {
+    const target = fk.target ?? 'rowid';
+    const missing = `NOT EXISTS (SELECT 1 FROM ${q(fk.parent)} p WHERE p.${q(target)} = v)`;
+    const bulk = sqlite.prepare(`SELECT v FROM (SELECT DISTINCT ${q(fk.col)} AS v FROM ${q(table)} WHERE rowid > ? AND ${q(fk.col)} IS NOT NULL ORDER BY 1) WHERE ${missing} LIMIT 1`).get(after) as { v: unknown } | undefined;
+    const one = sqlite.prepare(`SELECT v FROM (SELECT ${q(fk.col)} AS v FROM ${q(table)} WHERE rowid = ? AND ${q(fk.col)} IS NOT NULL) WHERE ${missing}`);
+    const found = bulk ?? alsoIds.map((id) => one.get(id) as { v: unknown } | undefined).find((r) => r !== undefined);
+    if (found) return `${table}.${fk.col} = ${String(found.v)} refers to no row of ${fk.parent}`;
+  }
+  return undefined;
+}

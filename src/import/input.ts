@@ -57,7 +57,7 @@ export class ByteSource {
       }
       if (st.isDirectory()) throw new InputError(`${file} is a directory, not a file`);
       size = st.size;
-      stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+      stream = fs.createReadStream(file, { highWaterMark: 1 << 16 });
     }
     const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
     const head: Buffer[] = [];

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CrmDatabase } from '../db/open.js';
-import { RefResolver, SqliteUpserter, findBatchByHash } from '../db/sqlite-import.js';
-import { dropSecondaryIndexes, tuneForBulkWrite } from '../db/sqlite.js';
+import { BatchUpserter, RefResolver, SqliteUpserter, findBatchByHash, type Settled } from '../db/sqlite-import.js';
+import { dropSecondaryIndexes, foreignKeysOff, maxRowid, missingReferences, tuneForBulkWrite } from '../db/sqlite.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { csvField } from '../render/csv.js';
 import { localDateTime } from '../util/dates.js';
@@ -43,6 +43,12 @@ export interface ImportOptions {
    * On PostgreSQL `txDb` is the database as that transaction sees it.
    */
   readonly beforeCommit?: (inserted: readonly { id: number; line: number }[], txDb?: CrmDatabase) => Promise<void>;
+  /**
+   * Load as a bulk load (plain indexes rebuilt and references checked once at the end, new rows
+   * by multi-row INSERTs); by default files of BULK_BYTES and more are. The result is the same
+   * either way; tests compare.
+   */
+  readonly bulk?: boolean;
 }
 
 export interface ImportSummary {
@@ -66,6 +72,9 @@ export interface ImportSummary {
 
 /** Files at least this big are loaded with the table's plain indexes rebuilt at the end. */
 const BULK_BYTES = 32 * 1024 * 1024;
+
+/** Ids of older rows a bulk load updated, kept for its reference check; beyond, it checks every row. */
+const KEEP_UPDATED_IDS = 100_000;
 
 /** Problems kept in memory for the message; all of them go to --rejects. */
 const KEEP_PROBLEMS = 1000;
@@ -140,43 +149,77 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   });
 
   const nowText = localDateTime(opts.now);
-  const resolver = new RefResolver(cdb.sqlite, opts.source);
+  const resolver = new RefResolver(cdb.sqlite, opts.source, { writes: spec.table });
   const upserter = new SqliteUpserter(cdb.sqlite, spec, resolver, opts.source, opts.user, nowText);
   const rejects = opts.rejectsFile ? new RejectsWriter(opts.rejectsFile, headers) : undefined;
   const convertOptions = { defaultCountry: opts.defaultCountry };
 
   const sqlite = cdb.sqlite;
+  const bulk = opts.bulk ?? (src.size ?? 0) >= BULK_BYTES;
   tuneForBulkWrite(sqlite);
-  sqlite.exec('BEGIN IMMEDIATE');
-  let open = true;
-  // a big file into a table: rebuild its plain indexes once at the end instead of row by row
-  const restoreIndexes = (src.size ?? 0) >= BULK_BYTES ? dropSecondaryIndexes(sqlite, spec.table) : undefined;
+  // a big file: its references are checked once at the end, set-based (missingReferences)
+  const restoreForeignKeys = bulk ? foreignKeysOff(sqlite) : undefined;
+  let open = false;
+  let restoreIndexes: (() => void) | undefined;
+  let before = 0;
+  /** rows this file updated that were there before it (and so are not above `before`) */
+  const updatedOld: number[] = [];
+  /** more than that many: the reference check reads the whole table instead (memory stays flat) */
+  let updatedOldOverflow = false;
+  const reject = (rec: RawRecord, rowProblems: readonly InputProblem[]) => {
+    rejected++;
+    // problems have the file's base name; the summary names the path
+    for (const p of rowProblems) if (problems.length < KEEP_PROBLEMS) problems.push(p);
+    rejects?.write(rec, rowProblems);
+  };
+  /** Counts what became of a valid row, or rejects it with the reason the database gave. */
+  const settle = (rec: RawRecord, outcome: Settled) => {
+    const problem = (field: string, reason: string) => reject(rec, [{ file: displayName, line: rec.line, field, value: undefined, reason }]);
+    if (outcome.kind === 'inserted') {
+      inserted++;
+      if (opts.beforeCommit) insertedRows.push({ id: outcome.id, line: rec.line });
+    } else if (outcome.kind === 'updated') {
+      updated++;
+      if (restoreForeignKeys && outcome.id <= before && !updatedOldOverflow) {
+        if (updatedOld.length < KEEP_UPDATED_IDS) updatedOld.push(outcome.id);
+        else updatedOldOverflow = true;
+      }
+    } else if (outcome.kind === 'unchanged') unchanged++;
+    else if (outcome.kind === 'ambiguous') problem(spec.keys[0]?.find((c) => c !== 'source')?.replace(/^~/, '') ?? '', outcome.reason);
+    else {
+      const code = (outcome.error as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_CONSTRAINT')) throw outcome.error;
+      problem('', `rejected by the data model: ${(outcome.error as Error).message}`);
+    }
+  };
+  // in a bulk load, rows that will be new ones go in by multi-row INSERTs (unless their ids are needed one by one)
+  const writer = !bulk || spec.refTarget || opts.beforeCommit ? undefined : new BatchUpserter<RawRecord>(upserter, settle);
   try {
+    sqlite.exec('BEGIN IMMEDIATE');
+    open = true;
+    if (bulk) {
+      before = maxRowid(sqlite, spec.table);
+      // rebuild the table's plain indexes once at the end instead of row by row
+      restoreIndexes = dropSecondaryIndexes(sqlite, spec.table);
+    }
     for await (const batch of records) for (const rec of batch) {
       rows++;
       const built = buildRow(spec, rec.values, resolver, convertOptions, true);
-      const row = built.row;
-      const rowProblems: InputProblem[] = [...rec.problems, ...built.problems.map((p) => ({ file: displayName, line: rec.line, ...p }))];
-      const problem = (field: string, value: string | undefined, reason: string) => rowProblems.push({ file: displayName, line: rec.line, field, value, reason });
-      if (rowProblems.length === 0) {
-        try {
-          const outcome = upserter.upsert(row);
-          if (outcome.kind === 'inserted' && opts.beforeCommit) insertedRows.push({ id: outcome.id, line: rec.line });
-          if (outcome.kind === 'inserted') inserted++;
-          else if (outcome.kind === 'updated') updated++;
-          else if (outcome.kind === 'unchanged') unchanged++;
-          else problem(spec.keys[0]?.find((c) => c !== 'source')?.replace(/^~/, '') ?? '', undefined, outcome.reason);
-        } catch (err) {
-          const code = (err as { code?: string }).code ?? '';
-          if (!code.startsWith('SQLITE_CONSTRAINT')) throw err;
-          problem('', undefined, `rejected by the data model: ${(err as Error).message}`);
+      if (rec.problems.length === 0 && built.problems.length === 0) {
+        if (writer) writer.upsert(built.row, rec);
+        else {
+          let outcome: Settled;
+          try {
+            outcome = upserter.upsert(built.row);
+          } catch (err) {
+            outcome = { kind: 'error', error: err };
+          }
+          settle(rec, outcome);
         }
-      }
-      if (rowProblems.length) {
-        rejected++;
-        // problems have the file's base name; the summary names the path
-        for (const p of rowProblems) if (problems.length < KEEP_PROBLEMS) problems.push(p);
-        rejects?.write(rec, rowProblems);
+      } else {
+        // rows still waiting are settled first, so problems are listed in file order
+        writer?.flush();
+        reject(rec, [...rec.problems, ...built.problems.map((p) => ({ file: displayName, line: rec.line, ...p }))]);
       }
       if (opts.onProgress && (rows & 0x3fff) === 0) {
         const t = Date.now();
@@ -186,6 +229,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
         }
       }
     }
+    writer?.flush();
     restoreIndexes?.();
     sha256 ??= src.hash.digest('hex');
     if (opts.file === '-' && !opts.again) {
@@ -205,6 +249,11 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
         problems,
       );
     }
+    if (restoreForeignKeys) {
+      const missing = updatedOldOverflow ? missingReferences(sqlite, spec.table, 0) : missingReferences(sqlite, spec.table, before, updatedOld);
+      // cannot happen: every reference is an id just read from its table in this transaction
+      if (missing) throw new Error(`import of ${name} stopped, nothing was imported: ${missing}`);
+    }
     if (opts.beforeCommit) await opts.beforeCommit(insertedRows);
     if (opts.dryRun) {
       sqlite.exec('ROLLBACK');
@@ -221,6 +270,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     return summary({ batchId: Number(batch.lastInsertRowid) });
   } finally {
     if (open) sqlite.exec('ROLLBACK');
+    restoreForeignKeys?.();
     rejects?.close();
   }
 
