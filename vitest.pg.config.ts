@@ -33,8 +33,8 @@ export default defineConfig({
       'test/e2e/concurrency.test.ts',
     ],
     env: { CRM_TEST_BACKEND: 'postgres' },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     maxWorkers: 2,
   },
 });
