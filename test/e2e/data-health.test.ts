@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, tempDir, newDb, PG, psql } from '../helpers/cli.js';
+import { crm, parseCsv, tempDir, newDb, execSql } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -21,12 +20,7 @@ beforeAll(() => {
   for (const [e, f] of [['staff', 'staff'], ['clients', 'clients'], ['contacts', 'contacts'], ['account_team', 'team']] as const) expect(crm(['import', e, path.join(dir, `${f}.csv`), '--db', db]).status).toBe(0);
   // values that bypassed crm's checks (typed in with another tool)
   const edit = "UPDATE clients SET phone = '123-45', email = 'not-an-email', inn = '7707083894' WHERE external_id = 'C2'";
-  if (PG) psql(db, edit);
-  else {
-    const raw = new Database(db);
-    raw.prepare(edit).run();
-    raw.close();
-  }
+  execSql(db, edit);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

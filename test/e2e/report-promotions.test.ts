@@ -3,9 +3,8 @@
 // and a promotion without cost).
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, tempDir, newDb, PG, psql } from '../helpers/cli.js';
+import { crm, parseCsv, tempDir, newDb, execSql } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -69,12 +68,7 @@ beforeAll(() => {
   }
   // C99 was merged into C10 by a dedupe that left its rows behind: they must not count
   const edit = "UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'C10') WHERE external_id = 'C99'";
-  if (PG) psql(db, edit);
-  else {
-    const raw = new Database(db);
-    raw.prepare(edit).run();
-    raw.close();
-  }
+  execSql(db, edit);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -2,10 +2,9 @@
 // hand below: period edges, the previous period, kopecks, a merged client, the time zone.
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../src/util/dates.js';
-import { crm, parseCsv, tempDir, newDb, PG, psql } from '../helpers/cli.js';
+import { crm, parseCsv, tempDir, newDb, execSql } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -62,12 +61,7 @@ beforeAll(() => {
     expect(r.status, r.stderr).toBe(0);
   }
   const edit = "UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'C1') WHERE external_id = 'C5'";
-  if (PG) psql(db, edit);
-  else {
-    const raw = new Database(db);
-    raw.prepare(edit).run();
-    raw.close();
-  }
+  execSql(db, edit);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

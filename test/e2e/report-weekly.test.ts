@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crm, parseCsv, query, tempDir, newDb, PG, psql } from '../helpers/cli.js';
+import { crm, parseCsv, query, tempDir, newDb, execSql } from '../helpers/cli.js';
 
 // A small base whose figures are computed by hand in the comments. Weeks: 2026-W45 = 2–8 Nov,
 // W46 = 9–15 Nov, W47 = 16–22 Nov, W48 = 23–29 Nov; 2026-W53 = 28 Dec – 3 Jan; 2027-W01 = 4–10 Jan.
@@ -87,12 +86,7 @@ beforeAll(() => {
   }
   // K5 was merged into K1 by dedupe: a merged client is skipped everywhere
   const edit = "UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'K1') WHERE external_id = 'K5'";
-  if (PG) psql(db, edit);
-  else {
-    const raw = new Database(db);
-    raw.prepare(edit).run();
-    raw.close();
-  }
+  execSql(db, edit);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
