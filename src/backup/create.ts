@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { IntegrityError } from '../errors.js';
 import { copyDatabase, useRollbackJournal, type CopyMethod, type FileInspection, type SqliteHandle } from '../db/sqlite.js';
-import { fsyncDir, fsyncFile, gzipHashed, sha256File, writeFileAtomic, type Hashed } from './files.js';
+import { both, fsyncDir, fsyncFile, gzipHashed, sha256File, timed, writeFileAtomic, type Hashed } from './files.js';
 import { inspectCopy } from './inspect.js';
 import { checkInterrupted } from './interrupt.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, isoLocal, serializeManifest, type CheckLevel, type Manifest } from './manifest.js';
@@ -69,21 +69,6 @@ async function stall(opts: CreateBackupOptions, step: string): Promise<void> {
   } finally {
     clearInterval(keepAlive);
   }
-}
-
-async function timed<T>(timings: Record<string, number>, name: string, work: () => Promise<T> | T): Promise<T> {
-  const t = performance.now();
-  const value = await work();
-  timings[name] = Math.round(performance.now() - t);
-  return value;
-}
-
-/** Both results, or the first failure once both have ended (so no temporary file is still being written). */
-async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
 }
 
 export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBackup> {

@@ -131,3 +131,19 @@ export function formatBytes(n: number): string {
   }
   return i === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[i]}`;
 }
+
+/** Runs `work` and records how long it took, in milliseconds, under `name`. */
+export async function timed<T>(timings: Record<string, number>, name: string, work: () => Promise<T> | T): Promise<T> {
+  const t = performance.now();
+  const value = await work();
+  timings[name] = Math.round(performance.now() - t);
+  return value;
+}
+
+/** Both results, or the first failure once both have ended (so no temporary file is still being written). */
+export async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}

@@ -22,7 +22,7 @@ import { createPool, type PgTarget } from '../db/postgres.js';
 import { CrmError, IntegrityError, atServer } from '../errors.js';
 import type { FileInspection } from '../db/sqlite.js';
 import type { CreatedBackup } from './create.js';
-import { fsyncDir, fsyncFile, sha256File, writeFileAtomic, type Hashed } from './files.js';
+import { both, fsyncDir, fsyncFile, sha256File, timed, writeFileAtomic, type Hashed } from './files.js';
 import { checkInterrupted } from './interrupt.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, isoLocal, serializeManifest, type CheckLevel, type Manifest } from './manifest.js';
 import { TEMP_PREFIX, manifestNameFor } from './naming.js';
@@ -210,21 +210,6 @@ async function countRows(client: pg.ClientBase, tables: readonly string[]): Prom
     rows[t] = Number(r.rows[0]!.n);
   }
   return rows;
-}
-
-/** Both results, or the first failure once both have ended. */
-async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
-}
-
-async function timed<T>(timings: Record<string, number>, name: string, work: () => Promise<T> | T): Promise<T> {
-  const t = performance.now();
-  const value = await work();
-  timings[name] = Math.round(performance.now() - t);
-  return value;
 }
 
 export async function createPgBackup(opts: CreatePgBackupOptions): Promise<CreatedBackup> {
