@@ -10,6 +10,7 @@ export default defineConfig({
   test: {
     include: [
       'test/e2e/pg-schema.test.ts',
+      'test/e2e/migration.test.ts',
       'test/e2e/migrate-to.test.ts',
       'test/e2e/report-parity.test.ts',
       'test/e2e/backup.test.ts',
