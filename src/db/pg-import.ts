@@ -43,6 +43,8 @@ import { withRetry } from './pg-retry.js';
 import { KEYS, REF_TABLE, type Resolved, type UpsertOutcome, type Value } from './sqlite-import.js';
 import type { DB, TableName } from './types.js';
 
+/** Imports that wrote at least this many rows refresh the table's statistics after they commit. */
+const ANALYZE_ROWS = 10_000;
 /** Rows decided and written together. */
 const CHUNK = 20_000;
 /** Problems kept in memory for the message; all of them go to --rejects (as on SQLite). */
@@ -964,6 +966,10 @@ export async function importFilePg(cdb: CrmDatabase, opts: ImportOptions, pre: P
       );
       await client.query('COMMIT');
       open = false;
+      // a big load leaves the planner's statistics behind until autovacuum gets round to it; the
+      // next import's set-based statements and the reports plan on them (best effort: the rows
+      // are committed whatever ANALYZE says)
+      if (inserted + updated >= ANALYZE_ROWS) await client.query(`ANALYZE ${client.escapeIdentifier(spec.table)}`).catch(() => {});
       return summary({ sha256, batchId: batch.rows[0]!.id });
     } catch (err) {
       if (open) await client.query('ROLLBACK').catch((e: Error) => (broken ??= e));
