@@ -29,11 +29,11 @@ import { PostgresDialect, Kysely } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectError, CrmError, InputError, type InputProblem } from '../errors.js';
-import { convert, type ConvertOptions } from '../import/convert.js';
+import type { ConvertOptions } from '../import/convert.js';
 import type { EntitySpec, FieldSpec, RefTarget } from '../import/entities.js';
 import { ByteSource, decode, type Encoding, type InputFormat } from '../import/input.js';
 import { openRecords, type RawRecord } from '../import/records.js';
-import { buildRow, type Resolver } from '../import/row.js';
+import { buildRow, referencesOf, type Resolver } from '../import/row.js';
 import type { ImportOptions, ImportSummary } from '../import/run.js';
 import { RejectsWriter } from '../import/run.js';
 import { localDateTime } from '../util/dates.js';
@@ -364,25 +364,6 @@ export class PgResolver implements Resolver {
   async prepareNames(target: RefTarget): Promise<void> {
     await this.loadFolded(target);
   }
-}
-
-/** The texts of the references in these records, per target (what PgResolver.prepare() needs). */
-export function referencesOf(spec: EntitySpec, records: Iterable<ReadonlyMap<FieldSpec, string>>, opts: ConvertOptions): Map<RefTarget, Set<string>> {
-  const wanted = new Map<RefTarget, Set<string>>();
-  const refFields = spec.fields.filter((f) => f.type.kind === 'ref');
-  if (refFields.length === 0) return wanted;
-  for (const values of records) {
-    for (const f of refFields) {
-      const raw = values.get(f);
-      if (raw === undefined || f.type.kind !== 'ref') continue;
-      const c = convert(f.type, raw, opts);
-      if (!c.ok || c.value === null) continue;
-      let set = wanted.get(f.type.target);
-      if (!set) wanted.set(f.type.target, (set = new Set()));
-      set.add(String(c.value));
-    }
-  }
-  return wanted;
 }
 
 /**

@@ -60,6 +60,8 @@ export interface RefResolverOptions {
   readonly writes?: TableName;
 }
 
+const HAS_SPACE = /\s/;
+
 /**
  * Finds rows by the keys people have in spreadsheets: external id, INN, e-mail, code or exact
  * name (ignoring case, ё/е and extra spaces). Ambiguous or missing is an error, never NULL.
@@ -74,6 +76,8 @@ export class RefResolver {
   /** id → merged_into_id of the merged records of a table the import does not write */
   private readonly merges = new Map<TableName, Map<number, number>>();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** external id → id (its survivor) of the references prefetch() looked up for the rows at hand */
+  private prefetched = new Map<RefTarget, Map<string, number>>();
   constructor(
     private readonly sqlite: SqliteHandle,
     private readonly source: string,
@@ -142,6 +146,29 @@ export class RefResolver {
     return m;
   }
 
+  /**
+   * Looks up the external ids among these reference texts in tables the import does not write,
+   * one query per table instead of one per row; resolve() then answers them from memory. Called
+   * with each batch of rows of a bulk load (what it finds is kept until the next call).
+   */
+  prefetch(refs: ReadonlyMap<RefTarget, ReadonlySet<string>>): void {
+    const found = new Map<RefTarget, Map<string, number>>();
+    for (const [target, texts] of refs) {
+      const table = REF_TABLE[target];
+      if (this.options.writes === undefined || this.options.writes === table || !RefResolver.hasExternal(table)) continue;
+      const fixed = this.fixed.get(target);
+      const ask: string[] = [];
+      for (const text of texts) if (!HAS_SPACE.test(text) && !fixed?.has(text)) ask.push(text);
+      if (ask.length === 0) continue;
+      const map = new Map<string, number>();
+      if (RefResolver.mergeable(table)) this.mergesOf(table); // read first: survivor() then runs no statement during the query
+      const rows = this.stmt(`SELECT external_id, id FROM ${table} WHERE source = ? AND external_id IN (SELECT value FROM json_each(?))`).raw().all(this.source, JSON.stringify(ask)) as [string, number][];
+      for (const [ext, id] of rows) map.set(ext, this.survivor(table, id));
+      found.set(target, map);
+    }
+    this.prefetched = found;
+  }
+
   private lookUp(target: RefTarget, text: string): Resolved {
     const table = REF_TABLE[target];
     const t = text.trim().replace(/\s+/g, ' ');
@@ -171,6 +198,8 @@ export class RefResolver {
   resolve(target: RefTarget, text: string): Resolved {
     if (this.options.writes !== undefined && this.options.writes !== REF_TABLE[target]) {
       // a table this import does not write: whatever the answer is, it stays so
+      const id = this.prefetched.get(target)?.get(text);
+      if (id !== undefined) return { ok: true, id };
       let fixed = this.fixed.get(target);
       if (!fixed) this.fixed.set(target, (fixed = new Map()));
       const hit = fixed.get(text);
@@ -265,20 +294,17 @@ export class SqliteUpserter {
    * (the rows get consecutive ids, as they would one by one).
    */
   insertMany(cols: readonly string[], rows: readonly Readonly<Record<string, Value>>[]): number {
+    // what every row has the same (source, user, time) is bound once, by name
     const all = [...cols, ...(this.spec.external ? ['source'] : []), 'created_by', 'created_at'];
     const s = this.stmt(`many:${rows.length}:${all.join(',')}`, () => {
-      const one = `(${all.map(() => '?').join(', ')})`;
+      const one = `(${[...cols.map(() => '?'), ...(this.spec.external ? ['@crm_source'] : []), '@crm_user', '@crm_now'].join(', ')})`;
       return `INSERT INTO ${this.spec.table} (${all.join(', ')}) VALUES ${new Array<string>(rows.length).fill(one).join(', ')}`;
     });
-    const values: Value[] = new Array<Value>(rows.length * all.length);
+    const values: Value[] = new Array<Value>(rows.length * cols.length);
     let k = 0;
-    for (const row of rows) {
-      for (const c of cols) values[k++] = row[c] ?? null;
-      if (this.spec.external) values[k++] = this.source;
-      values[k++] = this.user;
-      values[k++] = this.now;
-    }
-    return Number(s.run(values).lastInsertRowid) - rows.length + 1;
+    for (const row of rows) for (const c of cols) values[k++] = row[c] ?? null;
+    const same = this.spec.external ? { crm_source: this.source, crm_user: this.user, crm_now: this.now } : { crm_user: this.user, crm_now: this.now };
+    return Number(s.run(values, same).lastInsertRowid) - rows.length + 1;
   }
 
   private stmt(key: string, sql: () => string): BetterSqlite3.Statement {

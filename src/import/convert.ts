@@ -17,18 +17,31 @@ export interface ConvertOptions {
 const TRUE = new Set(['yes', 'y', 'true', '1', 'да', 'д', '+', 'x', 'х', 'истина', 'on']);
 const FALSE = new Set(['no', 'n', 'false', '0', 'нет', 'н', '-', 'ложь', 'off']);
 
+/** Answers per enum type for the texts seen so far (a file repeats a handful of them). */
+const enumAnswers = new WeakMap<FieldType, Map<string, Converted>>();
+const ENUM_ANSWERS = 256;
+/** a line break that /\s+$/gm would see */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
 export function convert(type: FieldType, raw: string, opts: ConvertOptions): Converted {
   const text = raw.trim();
   if (text === '') return { ok: true, value: null };
   switch (type.kind) {
     case 'text':
       if (type.max && text.length > type.max) return { ok: false, reason: `too long: ${text.length} characters, at most ${type.max}` };
-      return { ok: true, value: text.replace(/\s+$/gm, '') };
+      // trailing spaces of each line go; without line breaks trim() has done that
+      return { ok: true, value: LINE_BREAK.test(text) ? text.replace(/\s+$/gm, '') : text };
     case 'enum': {
+      let answers = enumAnswers.get(type);
+      if (!answers) enumAnswers.set(type, (answers = new Map()));
+      let answer = answers.get(text);
+      if (answer) return answer;
       const key = fold(text);
       const underscored = key.replace(/[\s-]+/g, '_');
       const value = type.values.find((v) => v === underscored) ?? type.aliases?.[key] ?? type.aliases?.[underscored];
-      return value ? { ok: true, value } : { ok: false, reason: `must be one of: ${type.values.join(', ')}` };
+      answer = value ? { ok: true, value } : { ok: false, reason: `must be one of: ${type.values.join(', ')}` };
+      if (answers.size < ENUM_ANSWERS) answers.set(text, answer);
+      return answer;
     }
     case 'date': {
       const r = parseDate(text);

@@ -76,8 +76,17 @@ export class ByteSource {
         if (n.done) return { done: true, value: undefined };
         return { done: false, value: typeof n.value === 'string' ? Buffer.from(n.value) : n.value };
       },
+      return: async () => {
+        await it.return?.();
+        return { done: true, value: undefined };
+      },
     };
     return new ByteSource(file === '-' ? 'stdin' : file, size, sample, rest);
+  }
+
+  /** Stops reading (the rest of the file is read elsewhere, or not at all). */
+  async close(): Promise<void> {
+    await this.rest.return?.();
   }
 
   /** Every byte, sample first, hashing as it goes. */

@@ -4,6 +4,7 @@
  */
 import { parse, type Options } from 'csv-parse';
 import { InputError, type InputProblem } from '../errors.js';
+import { FastCsv } from './csv-fast.js';
 import type { EntitySpec, FieldSpec } from './entities.js';
 import { fieldForHeader, mapHeaders, type UserMap } from './headers.js';
 import type { InputFormat } from './input.js';
@@ -43,24 +44,56 @@ export async function openRecords(spec: EntitySpec, text: AsyncIterable<string>,
   return openJson(spec, text, opts);
 }
 
-function csvError(err: unknown, name: string): never {
+function csvError(err: unknown, name: string, linesBefore: number): never {
   const e = err as { code?: string; lines?: number; message?: string };
+  const near = (e.lines ?? 0) + linesBefore;
   if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
-    throw new InputError(`${name}: a quote is opened and never closed (the file ends inside a quoted field, near line ${e.lines})`, 'close the quote, or double a quote that is part of the text ("")');
+    throw new InputError(`${name}: a quote is opened and never closed (the file ends inside a quoted field, near line ${near})`, 'close the quote, or double a quote that is part of the text ("")');
   }
   if (e.code === 'CSV_MAX_RECORD_SIZE') {
-    throw new InputError(`${name}: a row longer than ${MAX_RECORD / 1024 / 1024} MB near line ${e.lines}: a closing quote is probably missing`);
+    throw new InputError(`${name}: a row longer than ${MAX_RECORD / 1024 / 1024} MB near line ${near}: a closing quote is probably missing`);
   }
-  if (typeof e.code === 'string' && e.code.startsWith('CSV_')) throw new InputError(`${name}: ${e.message}`);
+  if (typeof e.code === 'string' && e.code.startsWith('CSV_')) throw new InputError(`${name}: ${linesBefore ? e.message?.replace(/\bline (\d+)/g, (_, l: string) => `line ${Number(l) + linesBefore}`) : e.message}`);
   throw err;
 }
 
-async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: RecordOptions): Promise<RecordStream> {
+/**
+ * Text → CSV records in batches (each field's raw text; an empty line is ['']). FastCsv takes
+ * the text as long as it is plain RFC 4180; from the first record it is not sure about,
+ * csv-parse takes the rest.
+ */
+export async function* csvBatches(text: AsyncIterable<string>, opts: Pick<RecordOptions, 'name' | 'delimiter'>): AsyncGenerator<string[][]> {
+  const it = text[Symbol.asyncIterator]();
+  let rest: string | null = null;
+  let linesBefore = 0;
+  if (FastCsv.supports(opts.delimiter)) {
+    const fast = new FastCsv(opts.delimiter, MAX_RECORD);
+    for (;;) {
+      const r = await it.next();
+      const out: string[][] = [];
+      rest = fast.push(r.done ? '' : r.value, out, r.done === true);
+      if (out.length) yield out;
+      if (rest !== null) break;
+      if (r.done) return;
+    }
+    linesBefore = fast.lines;
+  }
+  const remaining: AsyncIterable<string> = {
+    async *[Symbol.asyncIterator]() {
+      if (rest) yield rest;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    },
+  };
+  yield* csvParseBatches(remaining, opts, linesBefore);
+}
+
+/** The same by csv-parse alone (the spreadsheet variants: quotes inside fields, bare CR…). */
+export async function* csvParseBatches(text: AsyncIterable<string>, opts: Pick<RecordOptions, 'name' | 'delimiter'>, linesBefore: number): AsyncGenerator<string[][]> {
   const parser = parse({
     delimiter: opts.delimiter,
     relax_column_count: true,
     relax_quotes: true,
-    // empty lines arrive as [''] and are skipped below, so line numbers can be counted
+    // empty lines arrive as [''] and are skipped by the caller, so line numbers can be counted
     // without csv-parse's per-record info objects (a third of its time)
     skip_empty_lines: false,
     max_record_size: MAX_RECORD,
@@ -78,28 +111,37 @@ async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: Reco
       parser.destroy(err as Error);
     }
   })();
-  type Item = string[];
   let ended = false;
   let failed: unknown;
   parser.on('end', () => (ended = true));
   parser.on('error', (err) => (failed = err));
-  /** Every record the parser has ready, waiting for more if there is none; null at the end. */
-  const nextBatch = async (): Promise<Item[] | null> => {
-    for (;;) {
-      if (failed) csvError(failed, opts.name);
-      const batch: Item[] = [];
-      let item: Item | null;
-      while ((item = parser.read() as Item | null) !== null) batch.push(item);
-      if (batch.length) return batch;
-      if (ended) return null;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          parser.off('readable', done).off('end', done).off('error', done);
-          resolve();
-        };
-        parser.on('readable', done).on('end', done).on('error', done);
-      });
+  for (;;) {
+    if (failed) csvError(failed, opts.name, linesBefore);
+    const batch: string[][] = [];
+    let item: string[] | null;
+    while ((item = parser.read() as string[] | null) !== null) batch.push(item);
+    if (batch.length) {
+      yield batch;
+      continue;
     }
+    if (ended) break;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        parser.off('readable', done).off('end', done).off('error', done);
+        resolve();
+      };
+      parser.on('readable', done).on('end', done).on('error', done);
+    });
+  }
+  await feed;
+}
+
+async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: RecordOptions): Promise<RecordStream> {
+  type Item = string[];
+  const batches = csvBatches(text, opts);
+  const nextBatch = async (): Promise<Item[] | null> => {
+    const r = await batches.next();
+    return r.done ? null : r.value;
   };
   const firstBatch = await nextBatch();
   let queue = firstBatch ?? [];
@@ -182,7 +224,6 @@ async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: Reco
       const records = convert(batch);
       if (records.length) yield records;
     }
-    await feed;
     if (count === 0) throw new InputError(`${opts.name} has a header but no rows`, 'there is nothing to import');
   }
   return { headers, records: records() };

@@ -51,6 +51,25 @@ export function buildRow(
   return { row, problems };
 }
 
+/** The texts of the references in these records, per target (what a resolver looks up in one go: PgResolver.prepare(), RefResolver.prefetch()). */
+export function referencesOf(spec: EntitySpec, records: Iterable<ReadonlyMap<FieldSpec, string>>, opts: ConvertOptions): Map<RefTarget, Set<string>> {
+  const wanted = new Map<RefTarget, Set<string>>();
+  const refFields = spec.fields.filter((f) => f.type.kind === 'ref');
+  if (refFields.length === 0) return wanted;
+  for (const values of records) {
+    for (const f of refFields) {
+      const raw = values.get(f);
+      if (raw === undefined || f.type.kind !== 'ref') continue;
+      const c = convert(f.type, raw, opts);
+      if (!c.ok || c.value === null) continue;
+      let set = wanted.get(f.type.target);
+      if (!set) wanted.set(f.type.target, (set = new Set()));
+      set.add(String(c.value));
+    }
+  }
+  return wanted;
+}
+
 /** Cross-field rules, with messages that say how to fix the row. */
 export function crossCheck(spec: EntitySpec, row: Record<string, Value>): { field: string; reason: string }[] {
   const out: { field: string; reason: string }[] = [];

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CrmDatabase } from '../db/open.js';
-import { BatchUpserter, RefResolver, SqliteUpserter, findBatchByHash, type Settled } from '../db/sqlite-import.js';
-import { dropSecondaryIndexes, foreignKeysOff, maxRowid, missingReferences, tuneForBulkWrite } from '../db/sqlite.js';
+import { BatchUpserter, RefResolver, SqliteUpserter, findBatchByHash, type Settled, type Value } from '../db/sqlite-import.js';
+import { dropSecondaryIndexes, foreignKeysOff, journalMode, maxRowid, missingReferences, tuneForBulkWrite } from '../db/sqlite.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { csvField } from '../render/csv.js';
 import { localDateTime } from '../util/dates.js';
@@ -15,7 +15,9 @@ import type { EntitySpec } from './entities.js';
 import type { UserMap } from './headers.js';
 import { ByteSource, decode, detectEncoding, detectFormat, sniffBinary, sniffDelimiter, type Encoding, type InputFormat } from './input.js';
 import { openRecords, type RawRecord } from './records.js';
-import { buildRow } from './row.js';
+import { PrepareThread } from './prepare-thread.js';
+import { PREFETCH_ROWS, prepareBatches, validatesApart, type PreparedBatch } from './prepare.js';
+import { buildRow, referencesOf } from './row.js';
 
 export interface ImportOptions {
   readonly spec: EntitySpec;
@@ -49,6 +51,11 @@ export interface ImportOptions {
    * either way; tests compare.
    */
   readonly bulk?: boolean;
+  /**
+   * Validate a bulk load of rows that do not depend on each other on a second thread while this
+   * one writes (prepare-thread.ts); by default when the built worker is there. Same result.
+   */
+  readonly thread?: boolean;
 }
 
 export interface ImportSummary {
@@ -73,6 +80,12 @@ export interface ImportSummary {
 /** Files at least this big are loaded with the table's plain indexes rebuilt at the end. */
 const BULK_BYTES = 32 * 1024 * 1024;
 
+/** A record's raw fields when --rejects is not given (nothing needs them). */
+const NO_RAW: readonly string[] = [];
+
+/** What writing a row needs to know of its record. */
+type Rec = Pick<RawRecord, 'line' | 'raw'>;
+
 /** Ids of older rows a bulk load updated, kept for its reference check; beyond, it checks every row. */
 const KEEP_UPDATED_IDS = 100_000;
 
@@ -92,7 +105,7 @@ export class RejectsWriter {
   private line(fields: readonly string[]): void {
     fs.writeSync(this.fd, fields.map((f) => csvField(f, ',')).join(',') + '\r\n');
   }
-  write(rec: RawRecord, problems: readonly InputProblem[]): void {
+  write(rec: Pick<RawRecord, 'line' | 'raw'>, problems: readonly InputProblem[]): void {
     this.line([...rec.raw, String(rec.line), problems.map((p) => (p.field ? `${p.field}: ${p.reason}` : p.reason)).join('; ')]);
   }
   close(): void {
@@ -138,42 +151,51 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     if (known) return summary({ skippedAs: known });
   }
 
-  const { headers, records } = await openRecords(spec, decode(src.chunks(), encoding, bom, name), {
-    name,
-    format,
-    delimiter,
-    header: opts.header,
-    positional: opts.positional,
-    userMap: opts.userMap,
-    ignoreUnknown: opts.ignoreUnknown,
-  });
-
   const nowText = localDateTime(opts.now);
-  const resolver = new RefResolver(cdb.sqlite, opts.source, { writes: spec.table });
-  const upserter = new SqliteUpserter(cdb.sqlite, spec, resolver, opts.source, opts.user, nowText);
-  const rejects = opts.rejectsFile ? new RejectsWriter(opts.rejectsFile, headers) : undefined;
-  const convertOptions = { defaultCountry: opts.defaultCountry };
-
-  const sqlite = cdb.sqlite;
   const bulk = opts.bulk ?? (src.size ?? 0) >= BULK_BYTES;
+  const sqlite = cdb.sqlite;
+  // a big file whose rows do not depend on each other is validated apart from the writing, on a
+  // second thread when there is one (its own read-only connection needs WAL)
+  const apart = bulk && !opts.beforeCommit && validatesApart(spec);
+  const threaded = apart && opts.thread !== false && opts.file !== '-' && journalMode(sqlite) === 'wal' && PrepareThread.available();
+  const convertOptions = { defaultCountry: opts.defaultCountry };
+  let headers: readonly string[] = [];
+  let records: AsyncGenerator<RawRecord[]> | undefined;
+  if (!threaded) {
+    ({ headers, records } = await openRecords(spec, decode(src.chunks(), encoding, bom, name), {
+      name,
+      format,
+      delimiter,
+      header: opts.header,
+      positional: opts.positional,
+      userMap: opts.userMap,
+      ignoreUnknown: opts.ignoreUnknown,
+    }));
+  } else await src.close();
+
+  const resolver = new RefResolver(sqlite, opts.source, { writes: spec.table });
+  const upserter = new SqliteUpserter(sqlite, spec, resolver, opts.source, opts.user, nowText);
+  let rejects = opts.rejectsFile && !threaded ? new RejectsWriter(opts.rejectsFile, headers) : undefined;
+
   tuneForBulkWrite(sqlite);
   // a big file: its references are checked once at the end, set-based (missingReferences)
   const restoreForeignKeys = bulk ? foreignKeysOff(sqlite) : undefined;
   let open = false;
   let restoreIndexes: (() => void) | undefined;
+  let thread: PrepareThread | undefined;
   let before = 0;
   /** rows this file updated that were there before it (and so are not above `before`) */
   const updatedOld: number[] = [];
   /** more than that many: the reference check reads the whole table instead (memory stays flat) */
   let updatedOldOverflow = false;
-  const reject = (rec: RawRecord, rowProblems: readonly InputProblem[]) => {
+  const reject = (rec: Rec, rowProblems: readonly InputProblem[]) => {
     rejected++;
     // problems have the file's base name; the summary names the path
     for (const p of rowProblems) if (problems.length < KEEP_PROBLEMS) problems.push(p);
     rejects?.write(rec, rowProblems);
   };
   /** Counts what became of a valid row, or rejects it with the reason the database gave. */
-  const settle = (rec: RawRecord, outcome: Settled) => {
+  const settle = (rec: Rec, outcome: Settled) => {
     const problem = (field: string, reason: string) => reject(rec, [{ file: displayName, line: rec.line, field, value: undefined, reason }]);
     if (outcome.kind === 'inserted') {
       inserted++;
@@ -192,8 +214,51 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
       problem('', `rejected by the data model: ${(outcome.error as Error).message}`);
     }
   };
+  /** Writes one valid row: waits in the multi-row writer, or upserts now. */
+  const write = (row: Record<string, Value>, rec: Rec) => {
+    if (writer) {
+      writer.upsert(row, rec);
+      return;
+    }
+    let outcome: Settled;
+    try {
+      outcome = upserter.upsert(row);
+    } catch (err) {
+      outcome = { kind: 'error', error: err };
+    }
+    settle(rec, outcome);
+  };
+  const progress = (bytes: number) => {
+    if (opts.onProgress) {
+      const t = Date.now();
+      if (t - lastProgress > 200) {
+        lastProgress = t;
+        opts.onProgress({ bytes, total: src.size, rows });
+      }
+    }
+  };
+  /** Writes a batch validated apart (prepare.ts), in file order. */
+  const consume = (b: PreparedBatch) => {
+    const width = b.cols.length;
+    let v = 0;
+    let k = 0;
+    for (let i = 0; i < b.lines.length; i++) {
+      rows++;
+      const line = b.lines[i]!;
+      if (k < b.bad.length && b.bad[k]!.at === i) {
+        // rows still waiting are settled first, so problems are listed in file order
+        writer?.flush();
+        reject({ line, raw: b.raws?.[i] ?? b.badRaws[k]! }, b.bad[k]!.problems);
+        k++;
+        continue;
+      }
+      const row: Record<string, Value> = {};
+      for (let c = 0; c < width; c++) row[b.cols[c]!] = b.values[v++]!;
+      write(row, { line, raw: b.raws?.[i] ?? NO_RAW });
+    }
+  };
   // in a bulk load, rows that will be new ones go in by multi-row INSERTs (unless their ids are needed one by one)
-  const writer = !bulk || spec.refTarget || opts.beforeCommit ? undefined : new BatchUpserter<RawRecord>(upserter, settle);
+  const writer = !bulk || spec.refTarget || opts.beforeCommit ? undefined : new BatchUpserter<Rec>(upserter, settle);
   try {
     sqlite.exec('BEGIN IMMEDIATE');
     open = true;
@@ -202,31 +267,53 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
       // rebuild the table's plain indexes once at the end instead of row by row
       restoreIndexes = dropSecondaryIndexes(sqlite, spec.table);
     }
-    for await (const batch of records) for (const rec of batch) {
-      rows++;
-      const built = buildRow(spec, rec.values, resolver, convertOptions, true);
-      if (rec.problems.length === 0 && built.problems.length === 0) {
-        if (writer) writer.upsert(built.row, rec);
-        else {
-          let outcome: Settled;
-          try {
-            outcome = upserter.upsert(built.row);
-          } catch (err) {
-            outcome = { kind: 'error', error: err };
-          }
-          settle(rec, outcome);
-        }
-      } else {
-        // rows still waiting are settled first, so problems are listed in file order
-        writer?.flush();
-        reject(rec, [...rec.problems, ...built.problems.map((p) => ({ file: displayName, line: rec.line, ...p }))]);
+    if (threaded) {
+      // started now: its connection then sees the base as this transaction does
+      thread = new PrepareThread({
+        file: opts.file,
+        name,
+        displayName,
+        encoding,
+        bom,
+        format,
+        delimiter,
+        header: opts.header,
+        positional: opts.positional,
+        userMap: opts.userMap ? [...opts.userMap] : undefined,
+        ignoreUnknown: opts.ignoreUnknown,
+        entity: spec.name,
+        source: opts.source,
+        db: cdb.path,
+        defaultCountry: opts.defaultCountry,
+        keepRaw: opts.rejectsFile !== undefined,
+      });
+      headers = await thread.headers();
+      if (opts.rejectsFile) rejects = new RejectsWriter(opts.rejectsFile, headers);
+      for await (const { batch, bytes } of thread.batches()) {
+        consume(batch);
+        progress(bytes);
       }
-      if (opts.onProgress && (rows & 0x3fff) === 0) {
-        const t = Date.now();
-        if (t - lastProgress > 200) {
-          lastProgress = t;
-          opts.onProgress({ bytes: src.bytesRead, total: src.size, rows });
+      sha256 ??= thread.result().sha256;
+    } else if (apart) {
+      const opt = { displayName, convert: convertOptions, keepRaw: opts.rejectsFile !== undefined };
+      for await (const batch of prepareBatches(spec, records!, resolver, opt)) {
+        consume(batch);
+        progress(src.bytesRead);
+      }
+    } else {
+      for await (const batch of records!) for (let i = 0; i < batch.length; i++) {
+        // a big file: the references of the rows at hand are looked up together
+        if (bulk && i % PREFETCH_ROWS === 0) resolver.prefetch(referencesOf(spec, batch.slice(i, i + PREFETCH_ROWS).map((r) => r.values), convertOptions));
+        const rec = batch[i]!;
+        rows++;
+        const built = buildRow(spec, rec.values, resolver, convertOptions, true);
+        if (rec.problems.length === 0 && built.problems.length === 0) write(built.row, rec);
+        else {
+          // rows still waiting are settled first, so problems are listed in file order
+          writer?.flush();
+          reject(rec, [...rec.problems, ...built.problems.map((p) => ({ file: displayName, line: rec.line, ...p }))]);
         }
+        if ((i & 0x7ff) === 0) progress(src.bytesRead);
       }
     }
     writer?.flush();
@@ -269,6 +356,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     open = false;
     return summary({ batchId: Number(batch.lastInsertRowid) });
   } finally {
+    thread?.stop();
     if (open) sqlite.exec('ROLLBACK');
     restoreForeignKeys?.();
     rejects?.close();

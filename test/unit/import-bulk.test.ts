@@ -101,6 +101,14 @@ beforeAll(async () => {
   const contacts = ['external_id,client,full_name'];
   for (let c = 1; c <= 21; c++) contacts.push(`CT${c},C${c},Контакт ${c}`);
   await load(base, 'contacts', write('contacts.csv', contacts.join('\n') + '\n'));
+  // merged records: a reference to them lands on the record they were merged into
+  const cdb = openDatabase(base);
+  try {
+    cdb.sqlite.exec("UPDATE clients SET merged_into_id = (SELECT id FROM clients WHERE external_id = 'C20') WHERE external_id = 'C21'");
+    cdb.sqlite.exec("UPDATE contacts SET merged_into_id = (SELECT id FROM contacts WHERE external_id = 'CT20') WHERE external_id = 'CT21'");
+  } finally {
+    await close(cdb);
+  }
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -130,9 +138,23 @@ describe('bulk load of a big file', () => {
         if (i === 100) f[0] = 'A-40'; // an external id twice in one file: the second updates the first
         if (i === 130) f[0] = 'A-129'; // … also within one multi-row INSERT
         if (i === 200) f[0] = ''; // no external id: found by its natural key, or inserted
+        if (i % 23 === 0) [f[1], f[2]] = ['C21', 'CT21']; // merged into C20 and CT20
+        if (i % 29 === 0) f[1] = `  C${1 + (i % 20)}  `; // extra spaces around an external id
       }),
     );
     const r = await both([file]);
+    const idOf = (table: string, ext: string) => {
+      const cdb = openDatabase(r.dbBulk, { readonly: true });
+      try {
+        return (cdb.sqlite.prepare(`SELECT id FROM ${table} WHERE external_id = ?`).get(ext) as { id: number }).id;
+      } finally {
+        void close(cdb);
+      }
+    };
+    const rowsOf = dump(r.dbBulk) as { activities: { external_id: string; client_id: number; contact_id: number | null }[] };
+    const a46 = rowsOf.activities.find((a) => a.external_id === 'A-46')!;
+    expect([a46.client_id, a46.contact_id]).toEqual([idOf('clients', 'C20'), idOf('contacts', 'CT20')]);
+    expect(rowsOf.activities.find((a) => a.external_id === 'A-58')!.client_id).toBe(idOf('clients', 'C19'));
     expect(counts(r.bulk[0]!)).toEqual(counts(r.rows[0]!));
     expect(r.bulk[0]!.updated).toBe(2);
     expect(r.bulk[0]!.inserted).toBe(298);

@@ -186,6 +186,9 @@ export async function run(ctx: Context, entityArg: string, file: string | undefi
         user: ctx.user,
         now: ctx.now(),
         onProgress: progress.update,
+        // test hooks: load a small file as a bulk load; validate it on this thread
+        bulk: ctx.env.CRM_TEST_IMPORT_BULK === '1' ? true : undefined,
+        thread: ctx.env.CRM_TEST_IMPORT_THREAD === '0' ? false : undefined,
         beforeCommit: flags.checkDuplicates
           ? async (inserted, txDb) => {
               const { checkIncoming } = await import('./dedupe.js');
