@@ -105,6 +105,23 @@ try {
   );
   const ratio = imp.seconds / copy.seconds;
   console.log(`\ncrm import / psql \\copy = ${ratio.toFixed(2)}× (goal ≤ 2×: ${ratio <= 2 ? 'ok' : 'SLOW'}); ${rej} rejected`);
+
+  // The floor under any import into the real table: the same rows, already converted and resolved,
+  // moved by the server alone from a table into activities (INSERT … SELECT, rolled back) — with
+  // its keys, checks and indexes as they are, then without the foreign keys.
+  const list = 'client_id, contact_id, staff_id, kind, occurred_at, outcome, subject, notes, plan_task_id, response_id, deal_id, source, external_id, created_at, created_by';
+  const moved = list.replace('source, external_id', "'floor' || source, external_id");
+  spawnSync(psql, [db, '-qc', 'CREATE TABLE floor_rows AS SELECT * FROM activities'], { stdio: 'inherit' });
+  const fks = spawnSync(psql, [db, '-Atc', "SELECT string_agg(format('DROP CONSTRAINT %I', conname), ', ') FROM pg_constraint WHERE conrelid = 'activities'::regclass AND contype = 'f'"], { encoding: 'utf8' }).stdout.trim();
+  const timed = (label, sql) => {
+    const r = measure(psql, [db, '-X', '-v', 'ON_ERROR_STOP=1', '-c', '\\timing on', '-c', 'BEGIN', ...sql.map((q) => ['-c', q]).flat(), '-c', 'ROLLBACK'], { encoding: 'utf8' });
+    const ms = [...r.stdout.matchAll(/Time: ([\d.]+) ms/g)].map((m) => Number(m[1]));
+    return { step: label, rows, seconds: (ms[ms.length - 2] / 1000).toFixed(1), 'x psql \\copy': (ms[ms.length - 2] / 1000 / copy.seconds).toFixed(1) };
+  };
+  printTable('the server alone: the same rows, converted and resolved, from a plain table into activities (rolled back)', [
+    timed('INSERT … SELECT with its foreign keys and indexes', [`INSERT INTO activities (${list}) SELECT ${moved} FROM floor_rows`]),
+    timed('the same without the foreign keys', [`ALTER TABLE activities ${fks}`, `INSERT INTO activities (${list}) SELECT ${moved} FROM floor_rows`]),
+  ]);
   if (rej > 0 || rows === 0) process.exitCode = 1;
 } finally {
   cleanup();

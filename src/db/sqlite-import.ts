@@ -5,6 +5,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EntitySpec, RefTarget } from '../import/entities.js';
+import { CompactIds } from '../util/compact-ids.js';
 import { fold } from '../util/normalize.js';
 import type { SqliteHandle } from './sqlite.js';
 import type { TableName } from './types.js';
@@ -58,9 +59,14 @@ export interface RefResolverOptions {
    * about them (found, missing or ambiguous) is remembered, and merged records are read once.
    */
   readonly writes?: TableName;
+  /** external ids prefetch() may hold whole (tests set 0 to make it ask per batch) */
+  readonly wholeLimit?: number;
 }
 
 const HAS_SPACE = /\s/;
+
+/** External ids prefetch() may hold whole, over all the tables a load refers to (~30 bytes each). */
+const WHOLE_LIMIT = 3_000_000;
 
 /**
  * Finds rows by the keys people have in spreadsheets: external id, INN, e-mail, code or exact
@@ -78,6 +84,9 @@ export class RefResolver {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   /** external id → id (its survivor) of the references prefetch() looked up for the rows at hand */
   private prefetched = new Map<RefTarget, Map<string, number>>();
+  /** every external id of this source of a table prefetch() read whole (null: too big, asked per batch) */
+  private readonly whole = new Map<RefTarget, CompactIds | null>();
+  private wholeEntries = 0;
   constructor(
     private readonly sqlite: SqliteHandle,
     private readonly source: string,
@@ -156,6 +165,7 @@ export class RefResolver {
     for (const [target, texts] of refs) {
       const table = REF_TABLE[target];
       if (this.options.writes === undefined || this.options.writes === table || !RefResolver.hasExternal(table)) continue;
+      if (this.wholeTable(target)) continue;
       const fixed = this.fixed.get(target);
       const ask: string[] = [];
       for (const text of texts) if (!HAS_SPACE.test(text) && !fixed?.has(text)) ask.push(text);
@@ -167,6 +177,32 @@ export class RefResolver {
       found.set(target, map);
     }
     this.prefetched = found;
+  }
+
+  /**
+   * All external ids of this source in a table the import does not write, read in one scan the
+   * first time a batch refers to it — much cheaper than a query per batch when a big file refers
+   * to much of the table — unless that would hold more than WHOLE_LIMIT of them in all.
+   */
+  private wholeTable(target: RefTarget): CompactIds | null {
+    let ids = this.whole.get(target);
+    if (ids !== undefined) return ids;
+    ids = null;
+    const table = REF_TABLE[target];
+    const n = (this.stmt(`SELECT count(*) AS n FROM ${table} WHERE source = ?`).get(this.source) as { n: number }).n;
+    if (this.wholeEntries + n <= (this.options.wholeLimit ?? WHOLE_LIMIT)) {
+      if (RefResolver.mergeable(table)) this.mergesOf(table); // read first: survivor() then runs no statement during the scan
+      const keys: string[] = [];
+      const values: number[] = [];
+      for (const [ext, id] of this.sqlite.prepare(`SELECT external_id, id FROM ${table} WHERE source = ? AND external_id IS NOT NULL`).raw().iterate(this.source) as Iterable<[string, number]>) {
+        keys.push(ext);
+        values.push(this.survivor(table, id));
+      }
+      ids = new CompactIds(keys, values);
+      this.wholeEntries += n;
+    }
+    this.whole.set(target, ids);
+    return ids;
   }
 
   private lookUp(target: RefTarget, text: string): Resolved {
@@ -198,8 +234,8 @@ export class RefResolver {
   resolve(target: RefTarget, text: string): Resolved {
     if (this.options.writes !== undefined && this.options.writes !== REF_TABLE[target]) {
       // a table this import does not write: whatever the answer is, it stays so
-      const id = this.prefetched.get(target)?.get(text);
-      if (id !== undefined) return { ok: true, id };
+      const id = (this.whole.get(target) ?? this.prefetched.get(target))?.get(text);
+      if (id !== undefined && !HAS_SPACE.test(text)) return { ok: true, id };
       let fixed = this.fixed.get(target);
       if (!fixed) this.fixed.set(target, (fixed = new Map()));
       const hit = fixed.get(text);

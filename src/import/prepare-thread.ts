@@ -12,6 +12,8 @@ import type { Encoding, InputFormat } from './input.js';
 import type { PreparedBatch } from './prepare.js';
 
 const WORKER = new URL('./prepare-worker.js', import.meta.url);
+/** The thread's young generation (V8's default is 16 MiB; 1M activities: 12.6 s then, 11.4 s so). */
+const YOUNG_MB = 32;
 
 /** What the validating thread needs to know: plain data (it is copied to the thread). */
 export interface PrepareJob {
@@ -54,7 +56,8 @@ export class PrepareThread {
   }
 
   constructor(job: PrepareJob) {
-    this.worker = new Worker(WORKER, { workerData: job });
+    // a young generation big enough for a few batches: fewer of them survive into the old one
+    this.worker = new Worker(WORKER, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
     const wake = () => {
       this.waiting?.();
       this.waiting = null;

@@ -8,7 +8,7 @@ import { initDatabase, openDatabase, type CrmDatabase } from '../../src/db/open.
 import { BatchUpserter, RefResolver, SqliteUpserter, type Settled } from '../../src/db/sqlite-import.js';
 import { foreignKeysOff, missingReferences } from '../../src/db/sqlite.js';
 import { InputError } from '../../src/errors.js';
-import { findEntity } from '../../src/import/entities.js';
+import { findEntity, type RefTarget } from '../../src/import/entities.js';
 import { importFile, type ImportSummary } from '../../src/import/run.js';
 
 let dir: string;
@@ -226,6 +226,28 @@ describe('bulk load of a big file', () => {
 });
 
 describe('the pieces of the bulk load', () => {
+  it('references prefetched for a batch (a table read whole, or asked per batch) resolve as looked up one by one', () => {
+    const cdb = openDatabase(base, { readonly: true });
+    try {
+      const texts: [RefTarget, string][] = [
+        ['client', 'C3'], ['client', 'C21'], ['client', '  C4 '], ['client', 'Клиент номер 5'], ['client', 'C99'], ['client', 'c3'],
+        ['contact', 'CT21'], ['contact', 'CT7'], ['contact', 'нет'], ['staff', 'elkina@example.ru'], ['staff', 'Петров Пётр'],
+      ];
+      const refs = new Map<RefTarget, Set<string>>();
+      for (const [t, x] of texts) refs.set(t, (refs.get(t) ?? new Set()).add(x));
+      const answers = (r: RefResolver) => texts.map(([t, x]) => r.resolve(t, x)).map((a) => (a.ok ? a.id : a.reason));
+      const plain = answers(new RefResolver(cdb.sqlite, 'main', { writes: 'activities' }));
+      expect(plain.slice(0, 2)).toEqual([3, 20]); // C21 was merged into C20
+      for (const wholeLimit of [undefined, 0]) {
+        const r = new RefResolver(cdb.sqlite, 'main', { writes: 'activities', wholeLimit });
+        r.prefetch(refs);
+        expect(answers(r), `wholeLimit ${wholeLimit}`).toEqual(plain);
+      }
+    } finally {
+      void close(cdb);
+    }
+  });
+
   it('a refused multi-row INSERT is redone row by row, each row settled once and in order', () => {
     const db = path.join(dir, 'pieces.db');
     fs.copyFileSync(base, db);
