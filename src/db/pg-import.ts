@@ -31,8 +31,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectError, CrmError, InputError, type InputProblem } from '../errors.js';
 import type { ConvertOptions } from '../import/convert.js';
 import type { EntitySpec, FieldSpec, RefTarget } from '../import/entities.js';
-import { ByteSource, decode, type Encoding, type InputFormat } from '../import/input.js';
-import { openRecords, type RawRecord } from '../import/records.js';
+import { ByteSource, type InputFacts } from '../import/input.js';
+import { readRecords, type RawRecord } from '../import/records.js';
 import { buildRow, referencesOf, type Resolver } from '../import/row.js';
 import type { ImportOptions, ImportSummary } from '../import/run.js';
 import { RejectsWriter } from '../import/run.js';
@@ -741,15 +741,9 @@ function kyselyOn(client: pg.PoolClient): Kysely<DB> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as never }) });
 }
 
-export interface Prepared {
+export interface Prepared extends InputFacts {
   readonly started: bigint;
   readonly src: ByteSource;
-  readonly name: string;
-  readonly displayName: string;
-  readonly encoding: Encoding;
-  readonly bom: number;
-  readonly format: InputFormat;
-  readonly delimiter: string;
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -762,7 +756,7 @@ async function sha256Of(file: string): Promise<string> {
 export async function importFilePg(cdb: CrmDatabase, opts: ImportOptions, pre: Prepared): Promise<ImportSummary> {
   const pool = cdb.pgPool!;
   const { spec } = opts;
-  const { name, displayName, encoding, bom, format, delimiter } = pre;
+  const { name, displayName, encoding, format, delimiter } = pre;
   let inserted = 0;
   let updated = 0;
   let unchanged = 0;
@@ -839,15 +833,7 @@ export async function importFilePg(cdb: CrmDatabase, opts: ImportOptions, pre: P
       locked = true;
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
       open = true;
-      const { headers, records } = await openRecords(spec, decode(src.chunks(), encoding, bom, name), {
-        name,
-        format,
-        delimiter,
-        header: opts.header,
-        positional: opts.positional,
-        userMap: opts.userMap,
-        ignoreUnknown: opts.ignoreUnknown,
-      });
+      const { headers, records } = await readRecords(spec, src, pre, opts);
       if (opts.rejectsFile) rejects = new RejectsWriter(opts.rejectsFile, headers);
       const nowText = localDateTime(opts.now);
       const resolver = new PgResolver(client, opts.source, spec.refTarget);

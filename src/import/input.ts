@@ -33,6 +33,18 @@ export function parseEncoding(name: string): Encoding {
 const SAMPLE = 64 * 1024;
 
 /** Byte chunks of a file or stdin ('-'), with the first SAMPLE bytes available up front. */
+/** What an import found out about its input before reading it (the input itself aside). */
+export interface InputFacts {
+  /** the path as given, or 'stdin' */
+  readonly name: string;
+  /** the base name problems are reported with */
+  readonly displayName: string;
+  readonly encoding: Encoding;
+  readonly bom: number;
+  readonly format: InputFormat;
+  readonly delimiter: string;
+}
+
 export class ByteSource {
   readonly hash: Hash = createHash('sha256');
   bytesRead = 0;

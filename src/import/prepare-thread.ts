@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError, type InputProblem } from '../errors.js';
-import type { Encoding, InputFormat } from './input.js';
+import type { InputFacts } from './input.js';
 import type { PreparedBatch } from './prepare.js';
 
 const WORKER = new URL('./prepare-worker.js', import.meta.url);
@@ -16,14 +16,8 @@ const WORKER = new URL('./prepare-worker.js', import.meta.url);
 const YOUNG_MB = 32;
 
 /** What the validating thread needs to know: plain data (it is copied to the thread). */
-export interface PrepareJob {
+export interface PrepareJob extends InputFacts {
   readonly file: string;
-  readonly name: string;
-  readonly displayName: string;
-  readonly encoding: Encoding;
-  readonly bom: number;
-  readonly format: InputFormat;
-  readonly delimiter: string;
   readonly header: boolean;
   readonly positional?: readonly string[];
   readonly userMap?: readonly [string, string][];

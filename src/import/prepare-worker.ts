@@ -11,9 +11,9 @@ import { openReader } from '../db/sqlite.js';
 import { CrmError, InputError } from '../errors.js';
 import type { FromWorker, PrepareJob } from './prepare-thread.js';
 import { findEntity } from './entities.js';
-import { ByteSource, decode } from './input.js';
+import { ByteSource } from './input.js';
 import { prepareBatches } from './prepare.js';
-import { openRecords } from './records.js';
+import { readRecords } from './records.js';
 
 const MAX_AHEAD = 8;
 const port = parentPort!;
@@ -31,15 +31,7 @@ async function run(job: PrepareJob): Promise<void> {
   const spec = findEntity(job.entity);
   if (!spec) throw new Error(`no entity ${job.entity}`);
   const src = await ByteSource.open(job.file, Readable.from([]));
-  const { headers, records } = await openRecords(spec, decode(src.chunks(), job.encoding, job.bom, job.name), {
-    name: job.name,
-    format: job.format,
-    delimiter: job.delimiter,
-    header: job.header,
-    positional: job.positional,
-    userMap: job.userMap ? new Map(job.userMap) : undefined,
-    ignoreUnknown: job.ignoreUnknown,
-  });
+  const { headers, records } = await readRecords(spec, src, job, { ...job, userMap: job.userMap ? new Map(job.userMap) : undefined });
   post({ type: 'headers', headers: [...headers] });
   const sqlite = openReader(job.db);
   try {

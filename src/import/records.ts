@@ -7,7 +7,7 @@ import { InputError, type InputProblem } from '../errors.js';
 import { FastCsv } from './csv-fast.js';
 import type { EntitySpec, FieldSpec } from './entities.js';
 import { fieldForHeader, mapHeaders, type UserMap } from './headers.js';
-import type { InputFormat } from './input.js';
+import { decode, type ByteSource, type InputFacts, type InputFormat } from './input.js';
 
 /** One input row: raw text per field name, and problems with its shape. */
 export interface RawRecord {
@@ -37,6 +37,19 @@ export interface RecordStream {
   readonly headers: readonly string[];
   /** records in batches: one await per batch, not per row */
   readonly records: AsyncGenerator<RawRecord[]>;
+}
+
+/** The records of an import's input, decoded and parsed as `facts` says, mapped as `opts` says. */
+export function readRecords(spec: EntitySpec, src: ByteSource, facts: InputFacts, opts: Pick<RecordOptions, 'header' | 'positional' | 'userMap' | 'ignoreUnknown'>): Promise<RecordStream> {
+  return openRecords(spec, decode(src.chunks(), facts.encoding, facts.bom, facts.name), {
+    name: facts.name,
+    format: facts.format,
+    delimiter: facts.delimiter,
+    header: opts.header,
+    positional: opts.positional,
+    userMap: opts.userMap,
+    ignoreUnknown: opts.ignoreUnknown,
+  });
 }
 
 export async function openRecords(spec: EntitySpec, text: AsyncIterable<string>, opts: RecordOptions): Promise<RecordStream> {

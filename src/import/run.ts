@@ -13,8 +13,8 @@ import { csvField } from '../render/csv.js';
 import { localDateTime } from '../util/dates.js';
 import type { EntitySpec } from './entities.js';
 import type { UserMap } from './headers.js';
-import { ByteSource, decode, detectEncoding, detectFormat, sniffBinary, sniffDelimiter, type Encoding, type InputFormat } from './input.js';
-import { openRecords, type RawRecord } from './records.js';
+import { ByteSource, detectEncoding, detectFormat, sniffBinary, sniffDelimiter, type Encoding, type InputFacts, type InputFormat } from './input.js';
+import { readRecords, type RawRecord } from './records.js';
 import { PrepareThread } from './prepare-thread.js';
 import { PREFETCH_ROWS, prepareBatches, validatesApart, type PreparedBatch } from './prepare.js';
 import { buildRow, referencesOf } from './row.js';
@@ -128,9 +128,10 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   const sampleText = new TextDecoder(encoding).decode(src.sample.subarray(bom));
   const format = opts.format ?? detectFormat(name, sampleText);
   const delimiter = opts.delimiter ?? sniffDelimiter(sampleText);
+  const facts: InputFacts = { name, displayName, encoding, bom, format, delimiter };
   if (cdb.kind === 'postgres') {
     const { importFilePg } = await import('../db/pg-import.js');
-    return importFilePg(cdb, opts, { started, src, name, displayName, encoding, bom, format, delimiter });
+    return importFilePg(cdb, opts, { ...facts, started, src });
   }
   const problems: InputProblem[] = [];
   let inserted = 0;
@@ -162,15 +163,7 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   let headers: readonly string[] = [];
   let records: AsyncGenerator<RawRecord[]> | undefined;
   if (!threaded) {
-    ({ headers, records } = await openRecords(spec, decode(src.chunks(), encoding, bom, name), {
-      name,
-      format,
-      delimiter,
-      header: opts.header,
-      positional: opts.positional,
-      userMap: opts.userMap,
-      ignoreUnknown: opts.ignoreUnknown,
-    }));
+    ({ headers, records } = await readRecords(spec, src, facts, opts));
   } else await src.close();
 
   const resolver = new RefResolver(sqlite, opts.source, { writes: spec.table });
@@ -270,13 +263,8 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     if (threaded) {
       // started now: its connection then sees the base as this transaction does
       thread = new PrepareThread({
+        ...facts,
         file: opts.file,
-        name,
-        displayName,
-        encoding,
-        bom,
-        format,
-        delimiter,
         header: opts.header,
         positional: opts.positional,
         userMap: opts.userMap ? [...opts.userMap] : undefined,
