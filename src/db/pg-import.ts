@@ -35,7 +35,7 @@ import { ByteSource, type InputFacts } from '../import/input.js';
 import { readRecords, type RawRecord } from '../import/records.js';
 import { buildRow, referencesOf, type Resolver } from '../import/row.js';
 import type { ImportOptions, ImportSummary } from '../import/run.js';
-import { RejectsWriter } from '../import/run.js';
+import { RejectsWriter, importSummary } from '../import/run.js';
 import { localDateTime } from '../util/dates.js';
 import { fold } from '../util/normalize.js';
 import type { CrmDatabase } from './open.js';
@@ -756,7 +756,7 @@ async function sha256Of(file: string): Promise<string> {
 export async function importFilePg(cdb: CrmDatabase, opts: ImportOptions, pre: Prepared): Promise<ImportSummary> {
   const pool = cdb.pgPool!;
   const { spec } = opts;
-  const { name, displayName, encoding, format, delimiter } = pre;
+  const { name, displayName } = pre;
   let inserted = 0;
   let updated = 0;
   let unchanged = 0;
@@ -764,22 +764,8 @@ export async function importFilePg(cdb: CrmDatabase, opts: ImportOptions, pre: P
   let problems: InputProblem[] = [];
   let sha256: string | undefined;
 
-  const summary = (extra: Partial<ImportSummary>): ImportSummary => ({
-    file: name,
-    entity: spec.name,
-    encoding,
-    format,
-    delimiter,
-    sha256: sha256 ?? '',
-    inserted,
-    updated,
-    unchanged,
-    rejected,
-    seconds: Number(process.hrtime.bigint() - pre.started) / 1e9,
-    dryRun: opts.dryRun,
-    problems,
-    ...extra,
-  });
+  const summary = (extra: Partial<ImportSummary>): ImportSummary =>
+    importSummary(spec, pre, opts, pre.started, { sha256, inserted, updated, unchanged, rejected, problems }, extra);
 
   // stdin is read once: it is kept in a private temporary file, so that a retry can read it again
   let input = opts.file;

@@ -351,21 +351,33 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   }
 
   function summary(extra: Partial<ImportSummary>): ImportSummary {
-    return {
-      file: name,
-      entity: spec.name,
-      encoding,
-      format,
-      delimiter,
-      sha256: sha256 ?? '',
-      inserted,
-      updated,
-      unchanged,
-      rejected,
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      dryRun: opts.dryRun,
-      problems,
-      ...extra,
-    };
+    return importSummary(spec, { name, encoding, format, delimiter }, opts, started, { sha256, inserted, updated, unchanged, rejected, problems }, extra);
   }
+}
+
+/** An import's summary: what the input was, what became of its rows, how long it took (both backends). */
+export function importSummary(
+  spec: EntitySpec,
+  facts: Pick<InputFacts, 'name' | 'encoding' | 'format' | 'delimiter'>,
+  opts: Pick<ImportOptions, 'dryRun'>,
+  started: bigint,
+  counts: { sha256?: string; inserted: number; updated: number; unchanged: number; rejected: number; problems: readonly InputProblem[] },
+  extra: Partial<ImportSummary>,
+): ImportSummary {
+  return {
+    file: facts.name,
+    entity: spec.name,
+    encoding: facts.encoding,
+    format: facts.format,
+    delimiter: facts.delimiter,
+    sha256: counts.sha256 ?? '',
+    inserted: counts.inserted,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    rejected: counts.rejected,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    dryRun: opts.dryRun,
+    problems: counts.problems,
+    ...extra,
+  };
 }
