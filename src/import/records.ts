@@ -20,6 +20,8 @@ export interface RawRecord {
 
 export interface RecordOptions {
   readonly name: string;
+  /** the name problems with rows give (the base name, as the checks of their values do); default `name` */
+  readonly displayName?: string;
   readonly format: InputFormat;
   readonly delimiter: string;
   readonly header: boolean;
@@ -43,6 +45,7 @@ export interface RecordStream {
 export function readRecords(spec: EntitySpec, src: ByteSource, facts: InputFacts, opts: Pick<RecordOptions, 'header' | 'positional' | 'userMap' | 'ignoreUnknown'>): Promise<RecordStream> {
   return openRecords(spec, decode(src.chunks(), facts.encoding, facts.bom, facts.name), {
     name: facts.name,
+    displayName: facts.displayName,
     format: facts.format,
     delimiter: facts.delimiter,
     header: opts.header,
@@ -193,7 +196,7 @@ async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: Reco
     throw new InputError(
       `${opts.name}: the columns do not fit ${spec.name}`,
       `crm import fields ${spec.name} lists the fields and the headers each accepts`,
-      mapping.problems.map((p) => ({ file: opts.name, line: opts.header ? firstLine : undefined, field: p.header || undefined, reason: p.reason })),
+      mapping.problems.map((p) => ({ file: opts.displayName ?? opts.name, line: opts.header ? firstLine : undefined, field: p.header || undefined, reason: p.reason })),
     );
   }
   const width = headers.length;
@@ -205,7 +208,7 @@ async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: Reco
       const problems: InputProblem[] = [];
       if (record.length !== width) {
         problems.push({
-          file: opts.name,
+          file: opts.displayName ?? opts.name,
           line,
           reason: `${record.length} fields where the header has ${width}: a delimiter inside a value needs quotes, or a field is missing`,
         });
@@ -215,7 +218,7 @@ async function openCsv(spec: EntitySpec, text: AsyncIterable<string>, opts: Reco
         const field = mapping.fields[i];
         if (!field) return;
         if (value.length > MAX_FIELD) {
-          problems.push({ file: opts.name, line, field: field.name, value: value.slice(0, 40), reason: `${value.length} characters, more than ${MAX_FIELD}: is a closing quote missing?` });
+          problems.push({ file: opts.displayName ?? opts.name, line, field: field.name, value: value.slice(0, 40), reason: `${value.length} characters, more than ${MAX_FIELD}: is a closing quote missing?` });
           return;
         }
         values.set(field, value);
@@ -262,14 +265,14 @@ async function openJson(spec: EntitySpec, text: AsyncIterable<string>, opts: Rec
     const problems: InputProblem[] = [];
     const values = new Map<FieldSpec, string>();
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-      problems.push({ file: opts.name, line, reason: 'not a JSON object' });
+      problems.push({ file: opts.displayName ?? opts.name, line, reason: 'not a JSON object' });
       return { line, values, problems, raw: [JSON.stringify(obj)] };
     }
     for (const [k, v] of Object.entries(obj)) {
       const field = fieldFor(k);
       if (!field || v === null || v === undefined) continue;
       if (typeof v === 'object') {
-        problems.push({ file: opts.name, line, field: field.name, reason: 'a nested object or array where a single value belongs' });
+        problems.push({ file: opts.displayName ?? opts.name, line, field: field.name, reason: 'a nested object or array where a single value belongs' });
         continue;
       }
       values.set(field, String(v));
@@ -312,7 +315,7 @@ async function openJson(spec: EntitySpec, text: AsyncIterable<string>, opts: Rec
         try {
           obj = JSON.parse(l);
         } catch (err) {
-          return { line, values: new Map(), problems: [{ file: opts.name, line, reason: `not valid JSON: ${(err as Error).message}` }], raw: [l] };
+          return { line, values: new Map(), problems: [{ file: opts.displayName ?? opts.name, line, reason: `not valid JSON: ${(err as Error).message}` }], raw: [l] };
         }
         const r = toRecord(obj, line);
         checkUnknown();
