@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG, ROOT, copyDb, crm, newDb, query, snapshot, tempDir } from '../helpers/cli.js';
+import { PG, ROOT, copyDb, crm, newDb, parseCsv, query, snapshot, tempDir } from '../helpers/cli.js';
 
 const MODES = {
   thread: { CRM_TEST_IMPORT_BULK: '1' },
@@ -44,10 +44,14 @@ function activities(change: (i: number, fields: string[]) => string[] | string =
 
 /** Imports `content` into a fresh copy of the base in each mode; what each run left behind. */
 function each(entity: string, content: string | Buffer, ...args: string[]) {
+  return eachFile(entity, `${entity}.csv`, content, ...args);
+}
+
+function eachFile(entity: string, fileName: string, content: string | Buffer, ...args: string[]) {
   const out = {} as Record<Mode, { status: number | null; stdout: string; stderr: string; db: string; rejects?: string }>;
   for (const mode of Object.keys(MODES) as Mode[]) {
     const db = copyDb(base, dir, `${mode}-${Math.random().toString(36).slice(2)}.db`);
-    const file = path.join(dir, `${entity}.csv`);
+    const file = path.join(dir, fileName);
     fs.writeFileSync(file, content);
     const rejects = path.join(dir, `rejects-${mode}.csv`);
     const extra = args.map((a) => (a === 'REJECTS' ? rejects : a));
@@ -148,4 +152,52 @@ describe.skipIf(PG)('a big import validated on a second thread', () => {
       }
     }
   });
+
+  it('reads every input form the same way there: Windows-1251 with ; and Russian headers, --map, --no-header --columns, NDJSON, --dry-run', () => {
+    const [header, ...rows] = parseCsv(fs.readFileSync(path.join(ROOT, 'fixtures', 'activities.csv'), 'utf8')).filter((r) => r.length > 1);
+    const csv = (h: string[] | null, d: string) =>
+      [...(h ? [h] : []), ...rows].map((r) => r.map((f) => (/[";\n,]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(d)).join('\r\n') + '\r\n';
+    const russian = ['внешний код', 'Клиент', 'контактное лицо', 'Сотрудник', 'Вид', 'Дата', 'Результат', 'Тема', 'Примечание', 'Задача плана', 'Отклик'];
+    expect(header).toHaveLength(russian.length);
+    const base = each('activities', csv(header!, ','));
+    expect(base.thread.status, base.thread.stderr).toBe(0);
+    const expected = rowsOf(base.thread.db, 'activities');
+    const variants: [string, string, string | Buffer, string[]][] = [
+      ['Windows-1251, ; and Russian headers', 'a.csv', cp1251(csv(russian, ';')), []],
+      ['--map', 'a.csv', csv([...header!.slice(0, 3), 'Менеджер', ...header!.slice(4)], '\t'), ['--map', 'Менеджер=staff']],
+      ['--no-header --columns', 'a.csv', csv(null, ','), ['--no-header', '--columns', header!.join(',')]],
+      ['NDJSON', 'a.ndjson', rows.map((r) => JSON.stringify(Object.fromEntries(header!.map((h, i) => [h, r[i]])))).join('\n') + '\n', []],
+    ];
+    for (const [what, name, content, args] of variants) {
+      const r = eachFile('activities', name, content, ...args);
+      for (const mode of Object.keys(MODES) as Mode[]) {
+        expect(r[mode].status, `${what} (${mode}): ${r[mode].stderr}`).toBe(0);
+        expect(r[mode].stderr.replace(/^.*→/, ''), `${what} (${mode})`).toBe(base.thread.stderr.replace(/^.*→/, ''));
+        expect(rowsOf(r[mode].db, 'activities'), `${what} (${mode})`).toEqual(expected);
+      }
+    }
+    const dry = each('activities', csv(header!, ','), '--dry-run');
+    for (const mode of Object.keys(MODES) as Mode[]) {
+      expect(dry[mode].status, dry[mode].stderr).toBe(0);
+      expect(dry[mode].stderr).toBe(dry.rows.stderr);
+      expect(rowsOf(dry[mode].db, 'activities')).toEqual([]);
+    }
+    expect(dry.thread.stderr).toMatch(/dry run, nothing written\): would insert 4047, update 0; 0 unchanged, 0 rejected/);
+  });
 });
+
+/** Windows-1251 bytes of a string (Cyrillic, ASCII and the typographic symbols the fixtures use). */
+function cp1251(text: string): Buffer {
+  const extra: Record<string, number> = { '«': 0xab, '»': 0xbb, '—': 0x97, '–': 0x96, '№': 0xb9, '„': 0x84, '“': 0x93, '”': 0x94, '…': 0x85 };
+  const bytes: number[] = [];
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x80) bytes.push(c);
+    else if (c >= 0x410 && c <= 0x44f) bytes.push(c - 0x410 + 0xc0);
+    else if (c === 0x401) bytes.push(0xa8);
+    else if (c === 0x451) bytes.push(0xb8);
+    else if (extra[ch] !== undefined) bytes.push(extra[ch]);
+    else throw new Error(`no cp1251 byte for ${ch}`);
+  }
+  return Buffer.from(bytes);
+}
