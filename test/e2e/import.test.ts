@@ -107,11 +107,15 @@ describe('crm import: progress', () => {
     const rows = ['code,name'];
     for (let i = 0; i < 60_000; i++) rows.push(`P${i},Товар номер ${i} для проверки`);
     const big = file('products.csv', rows.join('\n') + '\n');
-    const onTerminal = (extra: string) =>
-      spawnSync('script', ['-qec', `${process.execPath} ${BIN} import products '${big}' --db '${db}' --again ${extra}`, '/dev/null'], { encoding: 'utf8' }).stdout;
+    const onTerminal = (extra: string, env = '') =>
+      spawnSync('script', ['-qec', `${env}${process.execPath} ${BIN} import products '${big}' --db '${db}' --again ${extra}`, '/dev/null'], { encoding: 'utf8' }).stdout;
     const tty = onTerminal('');
     expect(tty).toMatch(/products\.csv █*░* +\d+%/);
     expect(tty).toContain('60000 inserted');
+    // the same as a bulk load (on SQLite validated on a second thread, which reports how far it read)
+    const bulk = onTerminal('', 'CRM_TEST_IMPORT_BULK=1 ');
+    expect(bulk).toMatch(/products\.csv █*░* +\d+%/);
+    expect(bulk).toContain('60000 unchanged');
     expect(onTerminal('--quiet')).not.toMatch(/%/);
     const piped = imp('products', big, '--again');
     expect(piped.stderr).not.toContain('%');
