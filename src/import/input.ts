@@ -32,7 +32,6 @@ export function parseEncoding(name: string): Encoding {
 
 const SAMPLE = 64 * 1024;
 
-/** Byte chunks of a file or stdin ('-'), with the first SAMPLE bytes available up front. */
 /** What an import found out about its input before reading it (the input itself aside). */
 export interface InputFacts {
   /** the path as given, or 'stdin' */
@@ -45,6 +44,7 @@ export interface InputFacts {
   readonly delimiter: string;
 }
 
+/** Byte chunks of a file or stdin ('-'), with the first SAMPLE bytes available up front. */
 export class ByteSource {
   readonly hash: Hash = createHash('sha256');
   bytesRead = 0;

@@ -158,7 +158,8 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
   // a big file whose rows do not depend on each other is validated apart from the writing, on a
   // second thread when there is one (its own read-only connection needs WAL)
   const apart = bulk && !opts.beforeCommit && validatesApart(spec);
-  const threaded = apart && opts.thread !== false && opts.file !== '-' && journalMode(sqlite) === 'wal' && PrepareThread.available();
+  // (the thread opens the file again by its name: a regular file, not a pipe that reads once)
+  const threaded = apart && opts.thread !== false && opts.file !== '-' && fs.statSync(opts.file).isFile() && journalMode(sqlite) === 'wal' && PrepareThread.available();
   const convertOptions = { defaultCountry: opts.defaultCountry };
   let headers: readonly string[] = [];
   let records: AsyncGenerator<RawRecord[]> | undefined;

@@ -126,6 +126,22 @@ describe('FastCsv', () => {
     expect(f.lines).toBe(1);
   });
 
+  it('leaves a whole record longer than the limit to csv-parse, even when it ends in the same piece', () => {
+    const f = new FastCsv(',', 10);
+    const out: string[][] = [];
+    expect(f.push('a,b\n"0123456789abc"\n1,2\n', out, false)).toBe('"0123456789abc"\n1,2\n');
+    expect(out).toEqual([['a', 'b']]);
+  });
+
+  it('a row over 16 MB stops the file as csv-parse stops it, wherever the pieces are cut', async () => {
+    const text = 'a,b\n1,"' + 'x'.repeat(16 * 1024 * 1024 + 40_000) + '"\n2,3\n';
+    const cuts: number[] = [];
+    for (let at = 65_536; at < text.length; at += 65_536) cuts.push(at);
+    const { fast, slow } = await both(text, ',', cuts);
+    expect(slow.error).toMatch(/a row longer than 16 MB near line 2/);
+    expect(fast.error).toBe(slow.error);
+  });
+
   it('counts the line breaks inside quoted fields', () => {
     const f = new FastCsv(';', 1 << 20);
     const out: string[][] = [];
