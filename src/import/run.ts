@@ -149,7 +149,10 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     for await (const chunk of fs.createReadStream(opts.file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
     sha256 = h.digest('hex');
     const known = findBatchByHash(cdb.sqlite, spec.name, sha256);
-    if (known) return summary({ skippedAs: known });
+    if (known) {
+      await src.close();
+      return summary({ skippedAs: known });
+    }
   }
 
   const nowText = localDateTime(opts.now);
@@ -349,6 +352,8 @@ export async function importFile(cdb: CrmDatabase, opts: ImportOptions): Promise
     if (open) sqlite.exec('ROLLBACK');
     restoreForeignKeys?.();
     rejects?.close();
+    // the input too, when an error stopped the reading half way
+    await src.close();
   }
 
   function summary(extra: Partial<ImportSummary>): ImportSummary {

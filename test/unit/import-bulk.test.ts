@@ -225,6 +225,34 @@ describe('bulk load of a big file', () => {
   });
 });
 
+describe('an import that stops half way', () => {
+  it('closes its input file', async () => {
+    const file = write('half.csv', activities(4000));
+    const openOn = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    }).length;
+    for (const bulk of [true, false]) {
+      const db = path.join(dir, `half-${bulk}.db`);
+      fs.copyFileSync(base, db);
+      const cdb = openDatabase(db);
+      try {
+        const opts = { spec: findEntity('activities')!, file, stdin: process.stdin, source: 'main', header: true, ignoreUnknown: false, skipInvalid: false, dryRun: false, again: true, defaultCountry: 'RU', user: 'tester', now: NOW, bulk };
+        await expect(importFile(cdb, { ...opts, onProgress: () => { throw new Error('stopped by the test'); } })).rejects.toThrow('stopped by the test');
+        // a stream closes its file a few turns of the event loop later
+        for (let waited = 0; openOn() > 0 && waited < 3000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+        expect(openOn(), `bulk ${bulk}`).toBe(0);
+        expect(cdb.sqlite.prepare('SELECT count(*) AS n FROM activities').get()).toEqual({ n: 0 });
+      } finally {
+        await close(cdb);
+      }
+    }
+  });
+});
+
 describe('the pieces of the bulk load', () => {
   it('references prefetched for a batch (a table read whole, or asked per batch) resolve as looked up one by one', () => {
     const cdb = openDatabase(base, { readonly: true });
