@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG, ROOT, copyDb, crm, newDb, parseCsv, query, snapshot, tempDir } from '../helpers/cli.js';
+import { PG, ROOT, copyDb, crm, encodeCp1251, newDb, parseCsv, query, snapshot, tempDir } from '../helpers/cli.js';
 
 const MODES = {
   thread: { CRM_TEST_IMPORT_BULK: '1' },
@@ -163,7 +163,7 @@ describe.skipIf(PG)('a big import validated on a second thread', () => {
     expect(base.thread.status, base.thread.stderr).toBe(0);
     const expected = rowsOf(base.thread.db, 'activities');
     const variants: [string, string, string | Buffer, string[]][] = [
-      ['Windows-1251, ; and Russian headers', 'a.csv', cp1251(csv(russian, ';')), []],
+      ['Windows-1251, ; and Russian headers', 'a.csv', encodeCp1251(csv(russian, ';')), []],
       ['--map', 'a.csv', csv([...header!.slice(0, 3), 'Менеджер', ...header!.slice(4)], '\t'), ['--map', 'Менеджер=staff']],
       ['--no-header --columns', 'a.csv', csv(null, ','), ['--no-header', '--columns', header!.join(',')]],
       ['NDJSON', 'a.ndjson', rows.map((r) => JSON.stringify(Object.fromEntries(header!.map((h, i) => [h, r[i]])))).join('\n') + '\n', []],
@@ -185,19 +185,3 @@ describe.skipIf(PG)('a big import validated on a second thread', () => {
     expect(dry.thread.stderr).toMatch(/dry run, nothing written\): would insert 4047, update 0; 0 unchanged, 0 rejected/);
   });
 });
-
-/** Windows-1251 bytes of a string (Cyrillic, ASCII and the typographic symbols the fixtures use). */
-function cp1251(text: string): Buffer {
-  const extra: Record<string, number> = { '«': 0xab, '»': 0xbb, '—': 0x97, '–': 0x96, '№': 0xb9, '„': 0x84, '“': 0x93, '”': 0x94, '…': 0x85 };
-  const bytes: number[] = [];
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x80) bytes.push(c);
-    else if (c >= 0x410 && c <= 0x44f) bytes.push(c - 0x410 + 0xc0);
-    else if (c === 0x401) bytes.push(0xa8);
-    else if (c === 0x451) bytes.push(0xb8);
-    else if (extra[ch] !== undefined) bytes.push(extra[ch]);
-    else throw new Error(`no cp1251 byte for ${ch}`);
-  }
-  return Buffer.from(bytes);
-}

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, PG, crm, parseCsv, query, snapshot, tempDir, newDb } from '../helpers/cli.js';
+import { BIN, PG, crm, encodeCp1251, parseCsv, query, snapshot, tempDir, newDb } from '../helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -292,17 +292,3 @@ describe('crm import: kill -9 in the middle', () => {
     expect(query(db, "SELECT count(*) AS n FROM import_batches WHERE entity = 'activities'")).toEqual([{ n: 0 }]);
   });
 });
-
-/** Windows-1251 bytes of a string (Cyrillic, ASCII and the few symbols these tests use). */
-function encodeCp1251(text: string): Buffer {
-  const bytes: number[] = [];
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x80) bytes.push(c);
-    else if (c >= 0x410 && c <= 0x44f) bytes.push(c - 0x410 + 0xc0);
-    else if (c === 0x401) bytes.push(0xa8);
-    else if (c === 0x451) bytes.push(0xb8);
-    else throw new Error(`no cp1251 byte for ${ch}`);
-  }
-  return Buffer.from(bytes);
-}

@@ -114,3 +114,19 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
   }
   return rows;
 }
+
+/** Windows-1251 bytes of a string (Cyrillic, ASCII and the typographic symbols the fixtures use). */
+export function encodeCp1251(text: string): Buffer {
+  const extra: Record<string, number> = { '«': 0xab, '»': 0xbb, '—': 0x97, '–': 0x96, '№': 0xb9, '„': 0x84, '“': 0x93, '”': 0x94, '…': 0x85 };
+  const bytes: number[] = [];
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x80) bytes.push(c);
+    else if (c >= 0x410 && c <= 0x44f) bytes.push(c - 0x410 + 0xc0);
+    else if (c === 0x401) bytes.push(0xa8);
+    else if (c === 0x451) bytes.push(0xb8);
+    else if (extra[ch] !== undefined) bytes.push(extra[ch]);
+    else throw new Error(`no cp1251 byte for ${ch}`);
+  }
+  return Buffer.from(bytes);
+}
