@@ -14,14 +14,13 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { IntegrityError } from '../errors.js';
 import { copyDatabase, useRollbackJournal, type CopyMethod, type FileInspection, type SqliteHandle } from '../db/sqlite.js';
 import { both, fsyncDir, fsyncFile, gzipHashed, sha256File, timed, writeFileAtomic, type Hashed } from './files.js';
 import { inspectCopy } from './inspect.js';
 import { checkInterrupted } from './interrupt.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, isoLocal, serializeManifest, type CheckLevel, type Manifest } from './manifest.js';
+import { newManifest, serializeManifest, type CheckLevel, type Manifest } from './manifest.js';
 import { TEMP_PREFIX, backupFileName, manifestNameFor } from './naming.js';
 
 export interface CreateBackupOptions {
@@ -106,12 +105,8 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
     await stall(opts, 'checked');
     const name = freeName(dir, startedAt, opts.compress);
     const finishedAt = opts.now();
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      format_version: MANIFEST_VERSION,
+    const manifest = newManifest(startedAt, finishedAt, {
       file: name,
-      created_at: isoLocal(startedAt),
-      finished_at: isoLocal(finishedAt),
       bytes: stored.bytes,
       sha256: stored.sha256,
       compressed: opts.compress,
@@ -120,12 +115,11 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
       schema_version: inspection.userVersion ?? 0,
       sqlite_version: inspection.sqliteVersion,
       crm_version: opts.crmVersion,
-      host: os.hostname(),
       check: opts.check,
       copy,
       rows: inspection.rows,
       timings_ms: { ...timings, total: Math.round(performance.now() - t0) },
-    };
+    });
     const manifestPath = path.join(dir, manifestNameFor(name));
     writeFileAtomic(manifestPath, serializeManifest(manifest), `${work}.json`);
     placedManifest = manifestPath;

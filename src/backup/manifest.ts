@@ -3,6 +3,7 @@
  * (rows per table, schema version) and where it came from. A file is one of crm's backups only
  * when a manifest names it; `crm backup verify` records its latest result here.
  */
+import os from 'node:os';
 
 export const MANIFEST_FORMAT = 'crm-backup';
 export const MANIFEST_VERSION = 1;
@@ -79,6 +80,12 @@ export function parseManifest(text: string, expectedFile: string): ManifestParse
   if (typeof m.compressed !== 'boolean') return { ok: false, reason: 'the manifest does not say whether the file is compressed' };
   if (typeof m.rows !== 'object' || m.rows === null || !Object.values(m.rows).every(isCount)) return { ok: false, reason: 'the manifest has no valid row counts' };
   return { ok: true, manifest: data as Manifest };
+}
+
+/** A new backup's manifest: the format, its times as local ISO 8601 and this host stamped, the rest as given. */
+export function newManifest(startedAt: Date, finishedAt: Date, fields: Omit<Manifest, 'format' | 'format_version' | 'created_at' | 'finished_at' | 'host'>): Manifest {
+  const { file, ...rest } = fields;
+  return { format: MANIFEST_FORMAT, format_version: MANIFEST_VERSION, file, created_at: isoLocal(startedAt), finished_at: isoLocal(finishedAt), ...rest, host: os.hostname() };
 }
 
 export function serializeManifest(m: Manifest): string {

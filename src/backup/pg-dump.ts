@@ -15,7 +15,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { createPool, type PgTarget } from '../db/postgres.js';
@@ -24,7 +23,7 @@ import type { FileInspection } from '../db/sqlite.js';
 import type { CreatedBackup } from './create.js';
 import { both, fsyncDir, fsyncFile, sha256File, timed, writeFileAtomic, type Hashed } from './files.js';
 import { checkInterrupted } from './interrupt.js';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, isoLocal, serializeManifest, type CheckLevel, type Manifest } from './manifest.js';
+import { newManifest, serializeManifest, type CheckLevel, type Manifest } from './manifest.js';
 import { TEMP_PREFIX, manifestNameFor } from './naming.js';
 import { pgBackupFileName } from './pg-naming.js';
 import { findPgTool, majorOf, pgToolEnv, runPgTool, type PgTool } from './pg-tools.js';
@@ -273,12 +272,8 @@ export async function createPgBackup(opts: CreatePgBackupOptions): Promise<Creat
     // 3. manifest, then the name
     const name = freeName(dir, target.database, startedAt);
     const finishedAt = opts.now();
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      format_version: MANIFEST_VERSION,
+    const manifest = newManifest(startedAt, finishedAt, {
       file: name,
-      created_at: isoLocal(startedAt),
-      finished_at: isoLocal(finishedAt),
       bytes: stored.bytes,
       sha256: stored.sha256,
       compressed: false,
@@ -288,11 +283,10 @@ export async function createPgBackup(opts: CreatePgBackupOptions): Promise<Creat
       engine: 'postgresql',
       postgresql: { database: target.database, server_version: snap.serverVersion, pg_dump_version: dumper.version },
       crm_version: opts.crmVersion,
-      host: os.hostname(),
       check: opts.check,
       rows,
       timings_ms: { ...timings, total: Math.round(performance.now() - t0) },
-    };
+    });
     const manifestPath = path.join(dir, manifestNameFor(name));
     writeFileAtomic(manifestPath, serializeManifest(manifest), `${path.basename(tmp)}.json`);
     placedManifest = manifestPath;

@@ -20,13 +20,12 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DatabaseError, InputError } from '../errors.js';
 import type { Migration } from './migrations.js';
-import { createPool, postgresDdl, type PgTarget } from './postgres.js';
+import { inSchemaTransaction, postgresDdl, type PgTarget } from './postgres.js';
 import type { SqliteHandle } from './sqlite.js';
 
 /** crm_meta's 'application' value (PRAGMA application_id on SQLite); see postgres.ts. */
 const APPLICATION = 'crm';
 /** The advisory lock crm init and migrations hold (postgres.ts); migrate-to holds it too. */
-const SCHEMA_LOCK = 0x43524d31;
 /** Rows per chunk written to the COPY stream. */
 const CHUNK_ROWS = 2000;
 
@@ -249,70 +248,57 @@ async function userTables(client: pg.ClientBase): Promise<string[]> {
 /** The whole copy in one transaction; commits only when every table's count and checksum match. */
 export async function migrateToPostgres(opts: MigrateOptions): Promise<MigrateResult> {
   const { source, target, env } = opts;
-  const pool = createPool(target, env, 1);
-  try {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      const existing = await userTables(client);
-      if (existing.length > 0) {
-        const what = existing.includes('crm_meta') ? 'is already a crm database' : `already has ${existing.length} table${existing.length === 1 ? '' : 's'} (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', …' : ''})`;
-        throw new DatabaseError(`${target.display} ${what}; crm migrate-to copies only into an empty database`, 'create an empty one (createdb NAME) and give its URL; nothing was changed');
-      }
-      const ddl = postgresDdl(opts.migrations);
-      // indexes after the rows are in (faster), unless a migration touches an index by name
-      const deferIndexes = !ddl.some((s) => /\b(DROP|ALTER)\s+INDEX\b/i.test(s));
-      const isIndex = (s: string) => deferIndexes && /^\s*CREATE\s+(UNIQUE\s+)?INDEX\b/i.test(s);
-      for (const stmt of ddl) if (!isIndex(stmt)) await client.query(stmt);
-      await client.query(`INSERT INTO crm_meta (key, value) VALUES ('application', $1), ('schema_version', $2)`, [APPLICATION, String(opts.sourceVersion)]);
-      const tables = await catalog(client);
-      checkSource(source, tables);
-
-      // one read transaction on the source: every table from the same moment
-      source.exec('BEGIN');
-      const sent = new Map<string, { rows: number; checksum: string }>();
-      try {
-        for (const t of tables) {
-          sent.set(t.name, await copyTable(client, source, t).catch((err: unknown) => Promise.reject(refused(err, t.name))));
-          opts.progress?.(t.name, sent.get(t.name)!.rows);
-        }
-      } finally {
-        try {
-          source.exec('COMMIT');
-        } catch {
-          /* a statement still open after a failed copy: the connection closes anyway */
-        }
-      }
-      for (const stmt of ddl) if (isIndex(stmt)) await client.query(stmt);
-      for (const t of tables) {
-        if (!t.identity) continue;
-        await client.query(
-          `SELECT setval(pg_get_serial_sequence($1, $2), m) FROM (SELECT max(${q(t.identity)}) AS m FROM ${q(t.name)}) x WHERE m IS NOT NULL`,
-          [q(t.name), t.identity],
-        );
-      }
-      await tamper(client, tables, env);
-
-      const checks: TableCheck[] = [];
-      for (const t of tables) {
-        const a = sent.get(t.name)!;
-        const b = await serverChecksum(client, t);
-        checks.push({ table: t.name, sqliteRows: a.rows, postgresRows: b.rows, sqliteChecksum: a.checksum, postgresChecksum: b.checksum, ok: a.rows === b.rows && a.checksum === b.checksum });
-      }
-      const ok = checks.every((c) => c.ok);
-      await client.query(ok ? 'COMMIT' : 'ROLLBACK');
-      // the planner's statistics now, not when autovacuum gets round to it: reports plan on them
-      if (ok) await client.query('ANALYZE');
-      return { tables: checks, ok, schemaVersion: opts.sourceVersion, committed: ok };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
+  return inSchemaTransaction(target, env, async (client) => {
+    const existing = await userTables(client);
+    if (existing.length > 0) {
+      const what = existing.includes('crm_meta') ? 'is already a crm database' : `already has ${existing.length} table${existing.length === 1 ? '' : 's'} (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', …' : ''})`;
+      throw new DatabaseError(`${target.display} ${what}; crm migrate-to copies only into an empty database`, 'create an empty one (createdb NAME) and give its URL; nothing was changed');
     }
-  } finally {
-    await pool.end();
-  }
+    const ddl = postgresDdl(opts.migrations);
+    // indexes after the rows are in (faster), unless a migration touches an index by name
+    const deferIndexes = !ddl.some((s) => /\b(DROP|ALTER)\s+INDEX\b/i.test(s));
+    const isIndex = (s: string) => deferIndexes && /^\s*CREATE\s+(UNIQUE\s+)?INDEX\b/i.test(s);
+    for (const stmt of ddl) if (!isIndex(stmt)) await client.query(stmt);
+    await client.query(`INSERT INTO crm_meta (key, value) VALUES ('application', $1), ('schema_version', $2)`, [APPLICATION, String(opts.sourceVersion)]);
+    const tables = await catalog(client);
+    checkSource(source, tables);
+
+    // one read transaction on the source: every table from the same moment
+    source.exec('BEGIN');
+    const sent = new Map<string, { rows: number; checksum: string }>();
+    try {
+      for (const t of tables) {
+        sent.set(t.name, await copyTable(client, source, t).catch((err: unknown) => Promise.reject(refused(err, t.name))));
+        opts.progress?.(t.name, sent.get(t.name)!.rows);
+      }
+    } finally {
+      try {
+        source.exec('COMMIT');
+      } catch {
+        /* a statement still open after a failed copy: the connection closes anyway */
+      }
+    }
+    for (const stmt of ddl) if (isIndex(stmt)) await client.query(stmt);
+    for (const t of tables) {
+      if (!t.identity) continue;
+      await client.query(
+        `SELECT setval(pg_get_serial_sequence($1, $2), m) FROM (SELECT max(${q(t.identity)}) AS m FROM ${q(t.name)}) x WHERE m IS NOT NULL`,
+        [q(t.name), t.identity],
+      );
+    }
+    await tamper(client, tables, env);
+
+    const checks: TableCheck[] = [];
+    for (const t of tables) {
+      const a = sent.get(t.name)!;
+      const b = await serverChecksum(client, t);
+      checks.push({ table: t.name, sqliteRows: a.rows, postgresRows: b.rows, sqliteChecksum: a.checksum, postgresChecksum: b.checksum, ok: a.rows === b.rows && a.checksum === b.checksum });
+    }
+    const ok = checks.every((c) => c.ok);
+    await client.query(ok ? 'COMMIT' : 'ROLLBACK');
+    // the planner's statistics now, not when autovacuum gets round to it: reports plan on them
+    if (ok) await client.query('ANALYZE');
+    return { tables: checks, ok, schemaVersion: opts.sourceVersion, committed: ok };
+  });
 }
 

@@ -93,25 +93,35 @@ export interface PgInitResult {
 
 /** Creates the crm schema in an empty database, in one transaction; an existing crm database is left alone. */
 export async function initPostgres(target: PgTarget, migrations: readonly Migration[], env: NodeJS.ProcessEnv): Promise<PgInitResult> {
+  return inSchemaTransaction(target, env, async (client) => {
+    const existing = await metaVersion(client, target.display);
+    if (existing !== null) {
+      await client.query('ROLLBACK');
+      return { created: false, version: existing };
+    }
+    if ((await userTableCount(client)) > 0) {
+      throw new DatabaseError(`${target.display} already has tables and is not a crm database`, 'give crm an empty database of its own (createdb), or check the URL');
+    }
+    const latest = 1 + migrations.length;
+    for (const stmt of postgresDdl(migrations)) await client.query(stmt);
+    await client.query(`INSERT INTO crm_meta (key, value) VALUES ('application', $1), ('schema_version', $2)`, [APPLICATION, String(latest)]);
+    await client.query('COMMIT');
+    return { created: true, version: latest };
+  });
+}
+
+/**
+ * One connection of its own, in a transaction holding the schema lock (crm init, migrate-to):
+ * `body` commits or rolls back itself; an error it throws rolls back. The pool is closed after.
+ */
+export async function inSchemaTransaction<T>(target: PgTarget, env: NodeJS.ProcessEnv, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const pool = createPool(target, env, 1);
   try {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      const existing = await metaVersion(client, target.display);
-      if (existing !== null) {
-        await client.query('ROLLBACK');
-        return { created: false, version: existing };
-      }
-      if ((await userTableCount(client)) > 0) {
-        throw new DatabaseError(`${target.display} already has tables and is not a crm database`, 'give crm an empty database of its own (createdb), or check the URL');
-      }
-      const latest = 1 + migrations.length;
-      for (const stmt of postgresDdl(migrations)) await client.query(stmt);
-      await client.query(`INSERT INTO crm_meta (key, value) VALUES ('application', $1), ('schema_version', $2)`, [APPLICATION, String(latest)]);
-      await client.query('COMMIT');
-      return { created: true, version: latest };
+      return await body(client);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
